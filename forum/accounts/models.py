@@ -1,0 +1,71 @@
+"""Members and their server-side sessions."""
+
+from __future__ import annotations
+
+import hashlib
+
+from tortoise import fields
+from tortoise.models import Model
+
+ROLES = ("member", "moderator", "manager")
+
+
+class User(Model):
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=20)
+    # fold(username): unique, so "Işık" and "ISIK" cannot both exist.
+    username_key = fields.CharField(max_length=40, unique=True)
+    email = fields.CharField(max_length=254)
+    email_key = fields.CharField(max_length=254, unique=True)
+    password_hash = fields.CharField(max_length=200)
+    role = fields.CharField(max_length=16, default="member")
+    display_name = fields.CharField(max_length=50, default="")
+    bio = fields.TextField(default="")
+    bio_html = fields.TextField(default="")
+    website = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_seen_at = fields.DatetimeField(null=True)
+    suspended_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "users"
+
+    is_authenticated = True
+
+    @property
+    def is_active(self) -> bool:
+        return self.suspended_at is None
+
+    @property
+    def name(self) -> str:
+        """What to call the member on a page: display name, else username."""
+        return self.display_name or self.username
+
+    @property
+    def initials(self) -> str:
+        words = self.name.split()
+        letters = "".join(word[0] for word in words[:2]) if len(words) > 1 else self.name[:2]
+        return letters.upper()
+
+    @property
+    def avatar_hue(self) -> int:
+        """One of 12 avatar colours, stable for a username."""
+        return int(hashlib.sha256(self.username_key.encode()).hexdigest(), 16) % 12
+
+    @property
+    def url(self) -> str:
+        return f"/u/{self.username}"
+
+
+class Session(Model):
+    # sha256 of the random key in the member's cookie: a leaked table opens no sessions.
+    id = fields.CharField(max_length=64, primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "forum.User", related_name="sessions", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_seen_at = fields.DatetimeField(auto_now_add=True)
+    user_agent = fields.CharField(max_length=200, default="")
+
+    class Meta:
+        table = "session"

@@ -1,0 +1,175 @@
+"""Pages for signing up, signing in and out, first-run setup, and a member's own settings."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from forum.accounts import service
+from forum.forms import Invalid
+from forum.permissions import ensure
+from forum.web import (
+    client_id,
+    field,
+    form_data,
+    redirect,
+    render,
+    safe_next,
+    sign_in,
+    sign_out,
+)
+
+# Register-form field a person never sees; bots that fill every field give themselves away.
+HONEYPOT = "website_url"
+
+
+async def register(request: Request) -> Response:
+    if request.user.is_authenticated:
+        return redirect("/")
+    if request.method == "GET":
+        return await render(request, "accounts/register.html", {"form": {}, "errors": {}})
+    form = await form_data(request)
+    values = {name: field(form, name) for name in ("username", "email")}
+    try:
+        if field(form, HONEYPOT):
+            raise Invalid({"form": "Please leave the hidden field empty."})
+        user = await service.register(
+            values["username"], values["email"], field(form, "password"), client=client_id(request)
+        )
+    except Invalid as error:
+        return await render(
+            request, "accounts/register.html", {"form": values, "errors": error.errors}, 400
+        )
+    except service.RateLimited as limited:
+        return await render(
+            request, "accounts/register.html",
+            {"form": values, "errors": {"form": limited.message}}, 429,
+        )  # fmt: skip
+    await sign_in(request, user)
+    return redirect(safe_next(request.query_params.get("next")))
+
+
+async def login(request: Request) -> Response:
+    next_url = safe_next(request.query_params.get("next"))
+    if request.user.is_authenticated:
+        return redirect(next_url)
+    context = {"form": {}, "errors": {}, "next": next_url}
+    if request.method == "GET":
+        return await render(request, "accounts/login.html", context)
+    form = await form_data(request)
+    context["form"] = {"login": field(form, "login")}
+    try:
+        user = await service.authenticate(
+            field(form, "login"), field(form, "password"), client=client_id(request)
+        )
+    except Invalid as error:
+        return await render(
+            request, "accounts/login.html", {**context, "errors": error.errors}, 400
+        )
+    except service.RateLimited as limited:
+        context["errors"] = {"login": limited.message}
+        return await render(request, "accounts/login.html", context, 429)
+    await sign_in(request, user)
+    return redirect(next_url)
+
+
+async def logout(request: Request) -> Response:
+    await sign_out(request)
+    return redirect("/")
+
+
+async def setup(request: Request) -> Response:
+    token = request.path_params["token"]
+    if not await service.setup_token_valid(token):
+        return await render(request, "accounts/setup_used.html", status_code=404)
+    context: dict = {"form": {}, "errors": {}, "token": token}
+    if request.method == "GET":
+        return await render(request, "accounts/setup.html", context)
+    form = await form_data(request)
+    context["form"] = {name: field(form, name) for name in ("community_name", "username", "email")}
+    try:
+        user = await service.claim_site(
+            token,
+            community_name=context["form"]["community_name"],
+            username=context["form"]["username"],
+            email=context["form"]["email"],
+            password=field(form, "password"),
+        )
+    except Invalid as error:
+        return await render(
+            request, "accounts/setup.html", {**context, "errors": error.errors}, 400
+        )
+    await sign_in(request, user)
+    return redirect("/admin/categories")
+
+
+async def profile_settings(request: Request) -> Response:
+    ensure(request.user.is_authenticated)
+    user = request.user
+    values = {"display_name": user.display_name, "bio": user.bio, "website": user.website}
+    errors: dict[str, str] = {}
+    saved = False
+    if request.method == "POST":
+        form = await form_data(request)
+        values = {name: field(form, name) for name in values}
+        try:
+            await service.update_profile(user, **values)
+            return redirect("/settings/profile?saved=1")
+        except Invalid as error:
+            errors = error.errors
+    saved = request.query_params.get("saved") == "1"
+    status = 400 if errors else 200
+    return await render(
+        request, "accounts/settings_profile.html",
+        {"form": values, "errors": errors, "saved": saved}, status,
+    )  # fmt: skip
+
+
+async def account_settings(request: Request) -> Response:
+    ensure(request.user.is_authenticated)
+    user = request.user
+    context: dict = {
+        "errors": {},
+        "form": {"email": user.email},
+        "done": request.query_params.get("done"),
+    }
+    if request.method == "GET":
+        return await render(request, "accounts/settings_account.html", context)
+    form = await form_data(request)
+    action = field(form, "action")
+    key = request.scope["forum.session_key"]
+    try:
+        if action == "password":
+            await service.change_password(
+                user, current=field(form, "current_password"), new=field(form, "new_password"),
+                keep_key=key,
+            )  # fmt: skip
+        elif action == "email":
+            context["form"]["email"] = field(form, "email")
+            await service.change_email(
+                user, password=field(form, "password"), email=field(form, "email")
+            )
+        elif action == "sessions":
+            await service.end_other_sessions(user, keep_key=key)
+        else:
+            return redirect("/settings/account")
+    except Invalid as error:
+        context["errors"] = error.errors
+        return await render(request, "accounts/settings_account.html", context, 400)
+    return redirect(f"/settings/account?done={action}")
+
+
+async def settings_index(request: Request) -> Response:
+    return redirect("/settings/profile")
+
+
+routes = [
+    Route("/register", register, methods=["GET", "POST"]),
+    Route("/login", login, methods=["GET", "POST"]),
+    Route("/logout", logout, methods=["POST"]),
+    Route("/setup/{token}", setup, methods=["GET", "POST"]),
+    Route("/settings", settings_index),
+    Route("/settings/profile", profile_settings, methods=["GET", "POST"]),
+    Route("/settings/account", account_settings, methods=["GET", "POST"]),
+]

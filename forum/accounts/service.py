@@ -1,0 +1,263 @@
+"""Accounts: registration, sign-in, sessions, profiles and the first-run claim of the site."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from forum import events, markup, ratelimit, site
+from forum.accounts.models import ROLES, Session, User
+from forum.forms import Invalid, check_length
+from forum.i18n import gettext as _
+from forum.text import fold
+
+USERNAME = re.compile(r"^[\w-]{3,20}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PASSWORD_MIN, PASSWORD_MAX = 10, 200
+
+# Sign-in lock-out: this many failures in the window lock the account (or the address).
+LOGIN_WINDOW = 15 * 60
+LOGIN_FAILURES_PER_ACCOUNT = 5
+LOGIN_FAILURES_PER_CLIENT = 20
+# Registrations from one address per hour.
+REGISTRATIONS_PER_CLIENT = 5
+REGISTRATION_WINDOW = 60 * 60
+
+hasher = PasswordHasher()
+
+
+class RateLimited(Exception):
+    """Too many attempts; `message` says when to try again."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def session_id(key: str) -> str:
+    """The stored id of a session: the cookie's key, hashed."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+async def hash_password(password: str) -> str:
+    # Argon2 is deliberately slow; keep it off the event loop.
+    return await asyncio.to_thread(hasher.hash, password)
+
+
+async def password_matches(user: User, password: str) -> bool:
+    try:
+        return await asyncio.to_thread(hasher.verify, user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _check_password(errors: dict[str, str], field: str, password: str) -> None:
+    if len(password) < PASSWORD_MIN:
+        errors[field] = _("Use at least %(n)d characters.") % {"n": PASSWORD_MIN}
+    elif len(password) > PASSWORD_MAX:
+        errors[field] = _("Use at most %(n)d characters.") % {"n": PASSWORD_MAX}
+
+
+async def _check_new_identity(username: str, email: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not USERNAME.match(username):
+        errors["username"] = _(
+            "Use 3 to 20 letters, digits, hyphens or underscores, without spaces."
+        )
+    elif await User.filter(username_key=fold(username)).exists():
+        errors["username"] = _("That username is taken.")
+    errors.update(await _check_email(email))
+    return errors
+
+
+async def _check_email(email: str, exclude: User | None = None) -> dict[str, str]:
+    if not EMAIL.match(email) or len(email) > 254:
+        return {"email": _("Enter an e-mail address like name@example.com.")}
+    taken = User.filter(email_key=email.casefold())
+    if exclude is not None:
+        taken = taken.exclude(id=exclude.id)
+    if await taken.exists():
+        return {"email": _("That e-mail address already has an account.")}
+    return {}
+
+
+async def create_user(
+    username: str, email: str, password: str, role: str = "member", *, actor_id: int | None = None
+) -> User:
+    """Create an account after checking every field; raises Invalid with per-field messages."""
+    username, email = username.strip(), email.strip()
+    errors = await _check_new_identity(username, email)
+    _check_password(errors, "password", password)
+    if role not in ROLES:
+        errors["role"] = _("Unknown role.")
+    if errors:
+        raise Invalid(errors)
+    password_hash = await hash_password(password)
+    try:
+        async with in_transaction():
+            user = await User.create(
+                username=username,
+                username_key=fold(username),
+                email=email,
+                email_key=email.casefold(),
+                password_hash=password_hash,
+                role=role,
+            )
+            await events.record(events.UserRegistered(actor_id=actor_id, user_id=user.id))
+    except IntegrityError:  # the same name or address registered a moment ago
+        raise Invalid(await _check_new_identity(username, email)) from None
+    return user
+
+
+async def register(username: str, email: str, password: str, *, client: str) -> User:
+    """A visitor signs up. `client` is the keyed hash of their address, for the rate limit."""
+    if await ratelimit.hit("register", client, REGISTRATION_WINDOW) > REGISTRATIONS_PER_CLIENT:
+        raise RateLimited(_("Too many sign-ups from your network. Please try again in an hour."))
+    return await create_user(username, email, password)
+
+
+async def authenticate(login: str, password: str, *, client: str) -> User:
+    """Check a username-or-e-mail and password, with lock-out after repeated failures."""
+    login = login.strip()
+    locked = _("Too many failed sign-ins. Please wait 15 minutes and try again.")
+    if await ratelimit.count("login-fail", client, LOGIN_WINDOW) >= LOGIN_FAILURES_PER_CLIENT:
+        raise RateLimited(locked)
+    field = "email_key" if "@" in login else "username_key"
+    user = await User.filter(**{field: login.casefold() if "@" in login else fold(login)}).first()
+    if user is not None and (
+        await ratelimit.count("login-fail", user.id, LOGIN_WINDOW) >= LOGIN_FAILURES_PER_ACCOUNT
+    ):
+        raise RateLimited(locked)
+    if user is None or not await password_matches(user, password):
+        await ratelimit.hit("login-fail", client, LOGIN_WINDOW)
+        if user is not None:
+            await ratelimit.hit("login-fail", user.id, LOGIN_WINDOW)
+        # One message whether or not the account exists: no account enumeration.
+        raise Invalid({"login": _("That username or e-mail and password do not match.")})
+    if not user.is_active:
+        raise Invalid({"login": _("This account is suspended.")})
+    await ratelimit.reset("login-fail", user.id, LOGIN_WINDOW)
+    return user
+
+
+async def start_session(user: User, user_agent: str = "") -> str:
+    """Create a session row and return the key for the member's cookie."""
+    key = secrets.token_urlsafe(32)
+    await Session.create(id=session_id(key), user=user, user_agent=user_agent[:200])
+    await User.filter(id=user.id).update(last_seen_at=datetime.now(UTC))
+    return key
+
+
+async def end_session(key: str) -> None:
+    await Session.filter(id=session_id(key)).delete()
+
+
+async def end_other_sessions(user: User, keep_key: str | None = None) -> int:
+    """Sign the member out everywhere (but the session `keep_key`, when given)."""
+    sessions = Session.filter(user_id=user.id)
+    if keep_key:
+        sessions = sessions.exclude(id=session_id(keep_key))
+    return await sessions.delete()
+
+
+async def update_profile(user: User, *, display_name: str, bio: str, website: str) -> User:
+    display_name, bio, website = display_name.strip(), bio.strip(), website.strip()
+    errors: dict[str, str] = {}
+    if len(display_name) > 50:
+        errors["display_name"] = _("Use at most %(n)d characters.") % {"n": 50}
+    if len(bio) > 2000:
+        errors["bio"] = _("Use at most %(n)d characters.") % {"n": 2000}
+    if website and (
+        not re.match(r"^https?://[^\s<>\"]+\.[^\s<>\"]+$", website) or len(website) > 200
+    ):
+        errors["website"] = _("Enter a full address starting with https://")
+    if errors:
+        raise Invalid(errors)
+    user.display_name, user.bio, user.website = display_name, bio, website
+    user.bio_html = markup.render(bio)
+    await user.save(update_fields=["display_name", "bio", "bio_html", "website"])
+    return user
+
+
+async def change_password(user: User, *, current: str, new: str, keep_key: str) -> None:
+    """Change the password and sign out every other session."""
+    errors: dict[str, str] = {}
+    if not await password_matches(user, current):
+        errors["current_password"] = _("That is not your current password.")
+    _check_password(errors, "new_password", new)
+    if errors:
+        raise Invalid(errors)
+    user.password_hash = await hash_password(new)
+    await user.save(update_fields=["password_hash"])
+    await end_other_sessions(user, keep_key=keep_key)
+
+
+async def change_email(user: User, *, password: str, email: str) -> None:
+    email = email.strip()
+    errors: dict[str, str] = {}
+    if not await password_matches(user, password):
+        errors["password"] = _("That is not your current password.")
+    errors.update(await _check_email(email, exclude=user))
+    if errors:
+        raise Invalid(errors)
+    user.email, user.email_key = email, email.casefold()
+    await user.save(update_fields=["email", "email_key"])
+
+
+async def get_by_username(username: str) -> User | None:
+    return await User.filter(username_key=fold(username)).first()
+
+
+# --- First run: the owner claims the site with a one-time link printed to the console.
+
+SETUP_TOKEN_KEY = "setup_token_hash"
+
+
+async def manager_exists() -> bool:
+    return await User.filter(role="manager").exists()
+
+
+async def new_setup_token() -> str | None:
+    """A fresh one-time setup token while no manager exists (the previous one stops working)."""
+    if await manager_exists():
+        return None
+    token = secrets.token_urlsafe(24)
+    await site.set_value(SETUP_TOKEN_KEY, session_id(token))
+    return token
+
+
+async def setup_token_valid(token: str) -> bool:
+    stored = await site.SiteSetting.filter(key=SETUP_TOKEN_KEY).first()
+    if stored is None or await manager_exists():
+        return False
+    return hmac.compare_digest(stored.value, session_id(token))
+
+
+async def claim_site(
+    token: str, *, community_name: str, username: str, email: str, password: str
+) -> User:
+    """Create the community manager and name the community; the token then stops working."""
+    if not await setup_token_valid(token):
+        raise Invalid({"token": _("This setup link has expired or was already used.")})
+    community_name = community_name.strip()
+    errors: dict[str, str] = {}
+    check_length(
+        errors, "community_name", community_name, minimum=2, maximum=60, label=_("Community name")
+    )
+    errors.update(await _check_new_identity(username.strip(), email.strip()))
+    _check_password(errors, "password", password)
+    if errors:
+        raise Invalid(errors)
+    user = await create_user(username, email, password, role="manager")
+    await site.set_value("name", community_name)
+    await site.delete_value(SETUP_TOKEN_KEY)
+    return user

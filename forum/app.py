@@ -1,0 +1,69 @@
+"""create_app: middleware, routes and lifespan; nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from tortoise import Tortoise
+from tortoise.context import get_current_context
+
+from forum import db, errors, web
+from forum.accounts import routes as accounts_routes
+from forum.middleware import SecurityHeadersMiddleware, SessionMiddleware
+from forum.threads import admin as threads_admin
+from forum.threads import routes as threads_routes
+from forum.threads import service as threads
+
+# How often batched view counts are written.
+VIEW_FLUSH_SECONDS = 10.0
+
+
+async def healthz(request: Request) -> Response:
+    await db.ping()
+    return PlainTextResponse("ok")
+
+
+async def _flush_views_forever() -> None:
+    while True:
+        await asyncio.sleep(VIEW_FLUSH_SECONDS)
+        await threads.flush_views()
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    # Tests open their own database context before they call the app; a server opens one here.
+    owns_database = get_current_context() is None
+    if owns_database:
+        await Tortoise.init(config=db.tortoise_config(), _enable_global_fallback=True)
+    flusher = asyncio.create_task(_flush_views_forever())
+    try:
+        yield
+    finally:
+        flusher.cancel()
+        await threads.flush_views()
+        if owns_database:
+            await Tortoise.close_connections()
+
+
+def create_app() -> Starlette:
+    routes = [
+        Route("/healthz", healthz),
+        Route("/static/{path:path}", web.serve_static),
+        *accounts_routes.routes,
+        *threads_routes.routes,
+        *threads_admin.routes,
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(SessionMiddleware)],
+        exception_handlers={HTTPException: errors.http_exception, 500: errors.server_error},
+        lifespan=lifespan,
+    )

@@ -1,0 +1,77 @@
+"""Tortoise configuration, SQLite pragmas and the few dialect helpers features share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
+
+from forum.settings import settings
+
+# Every module that defines models; the migrations cover exactly these.
+MODEL_MODULES = [
+    "forum.events",
+    "forum.site",
+    "forum.ratelimit",
+    "forum.accounts.models",
+    "forum.threads.models",
+]
+
+# Wait this long (ms) for another process's write lock instead of failing at once.
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def tortoise_config(database_url: str | None = None) -> dict[str, Any]:
+    """The Tortoise config for a database URL (default: settings.database_url)."""
+    url = database_url or settings.database_url
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url.removeprefix("postgresql://")
+    connection = expand_db_url(url)
+    if connection["engine"] == "tortoise.backends.sqlite":
+        connection["engine"] = "forum.sqlite_engine"
+        connection["credentials"].update(
+            journal_mode="WAL", synchronous="NORMAL", busy_timeout=SQLITE_BUSY_TIMEOUT_MS
+        )
+    return {
+        "connections": {"default": connection},
+        "apps": {
+            "forum": {
+                "models": MODEL_MODULES,
+                "migrations": "migrations",
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+# Read by the `tortoise` command line (pyproject.toml [tool.tortoise]).
+TORTOISE_ORM = tortoise_config()
+
+
+def dialect() -> str:
+    """ "sqlite" or "postgres", for the few queries that differ."""
+    return Tortoise.get_connection("default").capabilities.dialect
+
+
+async def migrate(database_url: str | None = None) -> None:
+    """Apply every migration in migrations/ to the database, then seed what a new one needs."""
+    from tortoise.migrations.api.migrate import migrate as tortoise_migrate
+
+    config = tortoise_config(database_url)
+    await tortoise_migrate(config=config)
+    await Tortoise.close_connections()
+    from forum.threads.service import ensure_default_category
+
+    await Tortoise.init(config=config)
+    try:
+        await ensure_default_category()
+    finally:
+        await Tortoise.close_connections()
+
+
+async def ping() -> None:
+    """Fail unless the database answers (for /healthz)."""
+    await Tortoise.get_connection("default").execute_query("SELECT 1")

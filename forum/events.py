@@ -1,0 +1,118 @@
+"""The append-only activity log, and the way features react to each other.
+
+A service verb announces what happened with `await record(PostCreated(...))`, inside its own
+transaction. The event is stored as a row, then every listener subscribed to its type runs in the
+same transaction, so the action and its effects (points, notifications, counts) exist together or
+not at all. Lower features never import higher ones; higher ones subscribe here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Event(Model):
+    id = fields.BigIntField(primary_key=True)
+    kind = fields.CharField(max_length=64)
+    actor_id = fields.IntField(null=True)
+    data = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "event"
+        indexes = (("kind", "created_at"),)
+
+
+@dataclasses.dataclass(frozen=True)
+class Happened:
+    """Base of every event: who did it (None for the system)."""
+
+    actor_id: int | None
+
+
+@dataclasses.dataclass(frozen=True)
+class UserRegistered(Happened):
+    user_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ThreadCreated(Happened):
+    thread_id: int
+    post_id: int
+    category_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class PostCreated(Happened):
+    post_id: int
+    thread_id: int
+    number: int
+
+
+@dataclasses.dataclass(frozen=True)
+class PostEdited(Happened):
+    post_id: int
+    revision_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class PostDeleted(Happened):
+    post_id: int
+    thread_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class LikeGiven(Happened):
+    post_id: int
+    author_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class LikeWithdrawn(Happened):
+    post_id: int
+    author_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class SolutionAccepted(Happened):
+    thread_id: int
+    post_id: int
+    author_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class SolutionWithdrawn(Happened):
+    thread_id: int
+    post_id: int
+    author_id: int
+
+
+E = TypeVar("E", bound=Happened)
+Listener = Callable[[Any], Awaitable[None]]
+_listeners: dict[type[Happened], list[Listener]] = defaultdict(list)
+
+
+def subscribe(event_type: type[E]) -> Callable[[Callable[[E], Awaitable[None]]], Any]:
+    """Decorator: run the function for every recorded event of this type."""
+
+    def register(listener: Callable[[E], Awaitable[None]]) -> Callable[[E], Awaitable[None]]:
+        _listeners[event_type].append(listener)
+        return listener
+
+    return register
+
+
+async def record(event: Happened) -> Event:
+    """Store the event and run its listeners; call it inside the verb's transaction."""
+    data = dataclasses.asdict(event)
+    actor_id = data.pop("actor_id")
+    row = await Event.create(kind=type(event).__name__, actor_id=actor_id, data=data)
+    for listener in _listeners[type(event)]:
+        await listener(event)
+    return row

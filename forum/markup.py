@@ -1,0 +1,81 @@
+"""User text -> safe HTML: markdown, then bleach's allow-list, then links. Rendered once on write.
+
+`render` is the only way user markup becomes HTML, and `templates/_html.html` is the only
+template that prints stored HTML unescaped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+import bleach
+import markdown
+from bleach.linkifier import Linker
+
+ALLOWED_TAGS = frozenset(
+    {
+        "p", "br", "hr", "strong", "em", "b", "i", "del", "code", "pre", "blockquote",
+        "ul", "ol", "li", "a", "h1", "h2", "h3", "h4", "h5", "h6",
+        "table", "thead", "tbody", "tr", "th", "td",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel", "class"], "th": ["align"], "td": ["align"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+EXTERNAL_REL = "nofollow ugc noopener"
+
+# @name not preceded by a word character, "@" or "/": e-mail addresses and URLs stay as they are.
+MENTION = re.compile(r"(?<![\w@/])@([\w-]{3,20})")
+
+
+def mentioned_names(text: str) -> set[str]:
+    """Every @name written in the text, as written."""
+    return set(MENTION.findall(text))
+
+
+def _set_rel(attrs: dict, new: bool = False) -> dict:
+    href = attrs.get((None, "href"), "")
+    if href.startswith("/") and not href.startswith("//"):
+        attrs.pop((None, "rel"), None)
+    else:
+        attrs[(None, "rel")] = EXTERNAL_REL
+    return attrs
+
+
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS, strip=True
+)
+_linker = Linker(callbacks=[_set_rel], skip_tags={"pre", "code"})
+
+
+def render(text: str, mentions: Iterable[str] = ()) -> str:
+    """Markdown to sanitised HTML. `mentions` are the canonical usernames to link as @name."""
+    by_key = {name.casefold(): name for name in mentions}
+
+    def link_mention(match: re.Match[str]) -> str:
+        name = by_key.get(match.group(1).casefold())
+        return f"[@{name}](/u/{name})" if name else match.group(0)
+
+    source = MENTION.sub(link_mention, text) if by_key else text
+    converted = markdown.markdown(
+        source, extensions=["fenced_code", "tables", "sane_lists", "nl2br"], output_format="html"
+    )
+    return _linker.linkify(_cleaner.clean(converted))
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def excerpt(stored_html: str, length: int = 200) -> str:
+    """Plain text from stored HTML, cut at a word boundary (escape it again when shown)."""
+    text = " ".join(html.unescape(_TAG.sub(" ", stored_html)).split())
+    if len(text) <= length:
+        return text
+    return text[:length].rsplit(" ", 1)[0] + "…"
+
+
+def quote(author: str, text: str) -> str:
+    """Markdown that quotes a post in a reply."""
+    quoted = "\n".join("> " + line for line in text.strip().splitlines())
+    return f"@{author}:\n{quoted}\n\n"

@@ -1,0 +1,94 @@
+"""Who may do what. Pure, synchronous predicates over loaded objects.
+
+Routes call them through `ensure(...)`; templates see this module as `can`, so a button shows
+exactly when its action is allowed. Nothing else decides permissions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.exceptions import HTTPException
+
+STAFF_ROLES = frozenset({"moderator", "manager"})
+
+
+class Guest:
+    """The visitor who has not signed in."""
+
+    id = None
+    role = "guest"
+    username = ""
+    is_authenticated = False
+    is_active = False
+
+
+def _member(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def is_staff(user: Any) -> bool:
+    return _member(user) and user.role in STAFF_ROLES
+
+
+def is_manager(user: Any) -> bool:
+    return _member(user) and user.role == "manager"
+
+
+def start_thread(user: Any, category: Any) -> bool:
+    if not _member(user) or category.archived:
+        return False
+    return category.start_role == "member" or is_staff(user)
+
+
+def reply(user: Any, thread: Any) -> bool:
+    if not _member(user) or thread.deleted_at or thread.category.archived:
+        return False
+    return not thread.locked or is_staff(user)
+
+
+def edit_post(user: Any, post: Any) -> bool:
+    if post.deleted_at or not _member(user):
+        return False
+    if is_staff(user):
+        return True
+    return post.author_id == user.id and not post.thread.locked
+
+
+def delete_post(user: Any, post: Any) -> bool:
+    if post.deleted_at or not _member(user):
+        return False
+    return is_staff(user) or (post.author_id == user.id and not post.thread.locked)
+
+
+def like(user: Any, post: Any) -> bool:
+    return _member(user) and not post.deleted_at and post.author_id != user.id
+
+
+def mark_solution(user: Any, thread: Any) -> bool:
+    """The asker (or staff) picks the reply that solved a question in a support category."""
+    if thread.category.kind != "support" or thread.deleted_at or not _member(user):
+        return False
+    return thread.author_id == user.id or is_staff(user)
+
+
+def view_revisions(user: Any, post: Any) -> bool:
+    return is_staff(user)
+
+
+def view_deleted(user: Any) -> bool:
+    return is_staff(user)
+
+
+def lock_thread(user: Any, thread: Any) -> bool:
+    return is_staff(user) and not thread.deleted_at
+
+
+def manage_categories(user: Any) -> bool:
+    return is_manager(user)
+
+
+def ensure(allowed: bool) -> None:
+    """Stop the request with the 403 page unless the predicate allowed it."""
+    if not allowed:
+        raise HTTPException(status_code=403)

@@ -1,0 +1,55 @@
+"""Fixed-window rate limits kept in the database, so every server process shares them."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from tortoise import fields
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.models import Model
+
+
+class RateCounter(Model):
+    # "<what>:<who>:<window number>"; `who` is a user id or a keyed hash of an IP address.
+    key = fields.CharField(max_length=160, primary_key=True)
+    count = fields.IntField(default=0)
+    expires_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "rate_counter"
+
+
+def _key(name: str, who: str | int, window: int) -> tuple[str, int]:
+    number = int(time.time()) // window
+    return f"{name}:{who}:{number}", number
+
+
+async def count(name: str, who: str | int, window: int) -> int:
+    """How many times `name` was hit by `who` in the current window of `window` seconds."""
+    key, _ = _key(name, who, window)
+    row = await RateCounter.filter(key=key).first()
+    return row.count if row else 0
+
+
+async def hit(name: str, who: str | int, window: int) -> int:
+    """Count one more and return the new count for the current window."""
+    key, number = _key(name, who, window)
+    if not await RateCounter.filter(key=key).update(count=F("count") + 1):
+        expires = datetime.fromtimestamp((number + 1) * window, UTC) + timedelta(seconds=1)
+        try:
+            await RateCounter.create(key=key, count=1, expires_at=expires)
+        except IntegrityError:  # another request created it first
+            await RateCounter.filter(key=key).update(count=F("count") + 1)
+    return await count(name, who, window)
+
+
+async def reset(name: str, who: str | int, window: int) -> None:
+    key, _ = _key(name, who, window)
+    await RateCounter.filter(key=key).delete()
+
+
+async def prune() -> int:
+    """Delete expired counters; the worker calls this now and then."""
+    return await RateCounter.filter(expires_at__lt=datetime.now(UTC)).delete()

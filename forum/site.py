@@ -1,0 +1,51 @@
+"""Community-wide settings the manager sets in the browser (name, and later logo, colour, voice)."""
+
+from __future__ import annotations
+
+import time
+
+from tortoise import fields
+from tortoise.models import Model
+
+DEFAULTS = {"name": "Community"}
+
+# Other processes see a change within this many seconds; this process sees it at once.
+_CACHE_SECONDS = 30.0
+_cache: dict[str, str] = {}
+_cached_at = 0.0
+
+
+class SiteSetting(Model):
+    key = fields.CharField(max_length=64, primary_key=True)
+    value = fields.TextField()
+
+    class Meta:
+        table = "site_setting"
+
+
+async def get_all() -> dict[str, str]:
+    """Every site setting, defaults filled in; cached briefly so pages do not query it."""
+    global _cached_at
+    if time.monotonic() - _cached_at > _CACHE_SECONDS:
+        rows = await SiteSetting.all().values_list("key", "value")
+        _cache.clear()
+        _cache.update(DEFAULTS)
+        _cache.update(dict(rows))
+        _cached_at = time.monotonic()
+    return dict(_cache)
+
+
+async def set_value(key: str, value: str) -> None:
+    await SiteSetting.update_or_create(key=key, defaults={"value": value})
+    forget()
+
+
+async def delete_value(key: str) -> None:
+    await SiteSetting.filter(key=key).delete()
+    forget()
+
+
+def forget() -> None:
+    """Drop the cache so the next read sees the database (tests, and after each write)."""
+    global _cached_at
+    _cached_at = 0.0

@@ -1,0 +1,92 @@
+"""The manager's category pages: create, edit, order and archive (/admin/categories)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from forum import permissions
+from forum.forms import Invalid
+from forum.permissions import ensure
+from forum.threads import service
+from forum.threads.models import CATEGORY_KINDS, START_ROLES, Category
+from forum.web import field, form_data, not_found, redirect, render
+
+FIELDS = ("name", "slug", "description", "colour", "kind", "start_role")
+
+
+async def _category_or_404(request: Request) -> Category:
+    category = await Category.filter(id=request.path_params["category_id"]).first()
+    if category is None:
+        raise not_found()
+    return category
+
+
+async def index(request: Request) -> Response:
+    ensure(permissions.manage_categories(request.user))
+    return await render(
+        request, "threads/admin_categories.html",
+        {"categories": await service.categories(include_archived=True)},
+    )  # fmt: skip
+
+
+async def _form(request: Request, category: Category | None) -> Response:
+    ensure(permissions.manage_categories(request.user))
+    values = (
+        {name: getattr(category, name) for name in FIELDS}
+        if category
+        else {"kind": "discussion", "start_role": "member", "colour": "#3b6ea5"}
+    )
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = await form_data(request)
+        values = {name: field(form, name) for name in FIELDS}
+        try:
+            if category is None:
+                await service.create_category(values)
+            else:
+                await service.update_category(category, values)
+            return redirect("/admin/categories")
+        except Invalid as error:
+            errors = error.errors
+    return await render(
+        request, "threads/admin_category_form.html",
+        {"category": category, "form": values, "errors": errors,
+         "kinds": CATEGORY_KINDS, "start_roles": START_ROLES},
+        400 if errors else 200,
+    )  # fmt: skip
+
+
+async def new_category(request: Request) -> Response:
+    return await _form(request, None)
+
+
+async def edit_category(request: Request) -> Response:
+    ensure(permissions.manage_categories(request.user))
+    return await _form(request, await _category_or_404(request))
+
+
+async def move_category(request: Request) -> Response:
+    ensure(permissions.manage_categories(request.user))
+    category = await _category_or_404(request)
+    form = await form_data(request)
+    await service.move_category(category, -1 if field(form, "direction") == "up" else 1)
+    return redirect("/admin/categories")
+
+
+async def archive_category(request: Request) -> Response:
+    ensure(permissions.manage_categories(request.user))
+    category = await _category_or_404(request)
+    form = await form_data(request)
+    await service.set_archived(category, field(form, "archived") == "1")
+    return redirect("/admin/categories")
+
+
+routes = [
+    Route("/admin/categories", index),
+    Route("/admin/categories/new", new_category, methods=["GET", "POST"]),
+    Route("/admin/categories/{category_id:int}/edit", edit_category, methods=["GET", "POST"]),
+    Route("/admin/categories/{category_id:int}/move", move_category, methods=["POST"]),
+    Route("/admin/categories/{category_id:int}/archive", archive_category, methods=["POST"]),
+]

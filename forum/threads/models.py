@@ -1,0 +1,147 @@
+"""Categories, threads, posts (with their edit history) and likes."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+CATEGORY_KINDS = ("discussion", "support", "ideas", "announcements")
+# Who may start threads in a category.
+START_ROLES = ("member", "staff")
+POSTS_PER_PAGE = 20
+
+
+class Category(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=60)
+    slug = fields.CharField(max_length=60, unique=True)
+    description = fields.TextField(default="")
+    colour = fields.CharField(max_length=7, default="#3b6ea5")
+    kind = fields.CharField(max_length=16, default="discussion")
+    start_role = fields.CharField(max_length=8, default="member")
+    position = fields.IntField(default=0)
+    archived = fields.BooleanField(default=False)
+    thread_count = fields.IntField(default=0)
+    post_count = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "category"
+        ordering = ["position", "id"]
+
+    @property
+    def url(self) -> str:
+        return f"/c/{self.slug}"
+
+
+class Thread(Model):
+    id = fields.IntField(primary_key=True)
+    category: fields.ForeignKeyRelation[Category] = fields.ForeignKeyField(
+        "forum.Category", related_name="threads", on_delete=fields.RESTRICT
+    )
+    author: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "forum.User", related_name="threads", on_delete=fields.RESTRICT
+    )
+    title = fields.CharField(max_length=150)
+    slug = fields.CharField(max_length=80)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    # Keyset pagination of lists reads (last_posted_at, id) from an index.
+    last_posted_at = fields.DatetimeField()
+    last_poster: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "forum.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    # Posts ever written, deleted ones included: the next post's number is post_count + 1.
+    post_count = fields.IntField(default=0)
+    # Replies still shown (deleted ones not counted).
+    reply_count = fields.IntField(default=0)
+    like_count = fields.IntField(default=0)
+    view_count = fields.IntField(default=0)
+    locked = fields.BooleanField(default=False)
+    pinned = fields.BooleanField(default=False)
+    deleted_at = fields.DatetimeField(null=True)
+    # The accepted answer (support categories). Plain columns, not a foreign key: the post
+    # already points at its thread, and the number links to it without another query.
+    solution_post_id = fields.IntField(null=True)
+    solution_number = fields.IntField(null=True)
+
+    class Meta:
+        table = "thread"
+        indexes = (("last_posted_at", "id"), ("category", "last_posted_at", "id"))
+
+    @property
+    def url(self) -> str:
+        return f"/t/{self.id}/{self.slug}"
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self.post_count // POSTS_PER_PAGE))
+
+    def post_url(self, number: int) -> str:
+        page = (number - 1) // POSTS_PER_PAGE + 1
+        suffix = f"?page={page}" if page > 1 else ""
+        return f"{self.url}{suffix}#p{number}"
+
+
+class Post(Model):
+    id = fields.IntField(primary_key=True)
+    thread: fields.ForeignKeyRelation[Thread] = fields.ForeignKeyField(
+        "forum.Thread", related_name="posts", on_delete=fields.CASCADE
+    )
+    # 1 for the opening post, then 2, 3, ...: page N is the index range of numbers it holds.
+    number = fields.IntField()
+    author: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "forum.User", related_name="posts", on_delete=fields.RESTRICT
+    )
+    body = fields.TextField()
+    html = fields.TextField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+    edited_at = fields.DatetimeField(null=True)
+    edit_count = fields.IntField(default=0)
+    like_count = fields.IntField(default=0)
+    deleted_at = fields.DatetimeField(null=True)
+    deleted_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "forum.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+
+    class Meta:
+        table = "post"
+        unique_together = (("thread", "number"),)
+        indexes = (("author", "created_at"),)
+
+    @property
+    def url(self) -> str:
+        return self.thread.post_url(self.number)
+
+
+class PostRevision(Model):
+    """The text a post had before an edit, kept for staff to read."""
+
+    id = fields.IntField(primary_key=True)
+    post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
+        "forum.Post", related_name="revisions", on_delete=fields.CASCADE
+    )
+    title = fields.CharField(max_length=150, null=True)
+    body = fields.TextField()
+    editor: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "forum.User", related_name=False, on_delete=fields.RESTRICT
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "post_revision"
+        indexes = (("post", "created_at"),)
+
+
+class Like(Model):
+    id = fields.IntField(primary_key=True)
+    post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
+        "forum.Post", related_name="likes", on_delete=fields.CASCADE
+    )
+    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "forum.User", related_name="likes", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "likes"
+        unique_together = (("post", "user"),)

@@ -1,0 +1,266 @@
+"""Pages for reading and writing: latest, categories, threads, posts and member profiles."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from forum import markup
+from forum import permissions as can
+from forum.accounts import service as accounts
+from forum.forms import Invalid
+from forum.permissions import ensure
+from forum.threads import service
+from forum.threads.models import Category, Post, Thread
+from forum.web import field, form_data, not_found, page_number, redirect, render
+
+
+async def latest(request: Request) -> Response:
+    listing = await service.latest_threads(cursor=request.query_params.get("after"))
+    return await render(
+        request, "threads/latest.html",
+        {"threads": listing.threads, "next_cursor": listing.next_cursor,
+         "categories": await service.categories()},
+    )  # fmt: skip
+
+
+async def category_list(request: Request) -> Response:
+    everything = await service.categories(include_archived=True)
+    return await render(
+        request, "threads/categories.html",
+        {"open": [c for c in everything if not c.archived],
+         "archived": [c for c in everything if c.archived]},
+    )  # fmt: skip
+
+
+async def category_page(request: Request) -> Response:
+    category = await Category.filter(slug=request.path_params["slug"]).first()
+    if category is None:
+        raise not_found()
+    cursor = request.query_params.get("after")
+    listing = await service.latest_threads(category, cursor=cursor)
+    pinned = [] if cursor else await service.pinned_threads(category)
+    pinned_ids = {thread.id for thread in pinned}
+    return await render(
+        request, "threads/category.html",
+        {"category": category, "pinned": pinned,
+         "threads": [t for t in listing.threads if t.id not in pinned_ids],
+         "next_cursor": listing.next_cursor},
+    )  # fmt: skip
+
+
+async def _thread_or_404(request: Request) -> Thread:
+    thread = await service.get_thread(request.path_params["thread_id"])
+    if thread is None:
+        raise not_found()
+    return thread
+
+
+async def thread_page(request: Request) -> Response:
+    thread = await _thread_or_404(request)
+    if request.path_params.get("slug") != thread.slug:
+        # Any old or missing slug still finds the thread by its id.
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(thread.url + query, status_code=301)
+    page = page_number(request, thread.page_count)
+    return await _render_thread(request, thread, page, form={}, errors={})
+
+
+async def _render_thread(
+    request: Request, thread: Thread, page: int, *, form: dict, errors: dict, status: int = 200
+) -> Response:
+    posts = await service.thread_page(thread, page)
+    for post in posts:
+        post.thread = thread
+    liked = await service.liked_post_ids(request.user, posts)
+    service.count_view(thread.id)
+    return await render(
+        request, "threads/thread.html",
+        {"thread": thread, "posts": posts, "page": page, "liked": liked,
+         "form": form, "errors": errors},
+        status,
+    )  # fmt: skip
+
+
+async def new_thread(request: Request) -> Response:
+    if not request.user.is_authenticated:
+        return redirect("/login?next=/t/new")
+    choices = [c for c in await service.categories() if can.start_thread(request.user, c)]
+    ensure(bool(choices))
+    values = {"category": request.query_params.get("category", ""), "title": "", "body": ""}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = await form_data(request)
+        values = {name: field(form, name) for name in values}
+        try:
+            thread = await service.start_thread(
+                request.user, category_id=values["category"], title=values["title"],
+                body=values["body"],
+            )  # fmt: skip
+            return redirect(thread.url)
+        except Invalid as error:
+            errors = error.errors
+    return await render(
+        request, "threads/new.html",
+        {"categories": choices, "form": values, "errors": errors},
+        400 if errors else 200,
+    )  # fmt: skip
+
+
+async def reply(request: Request) -> Response:
+    thread = await _thread_or_404(request)
+    ensure(can.reply(request.user, thread))
+    if request.method == "GET":
+        # The reply page without JavaScript: the form, with a quoted post when asked.
+        body = ""
+        quoted = request.query_params.get("quote", "")
+        if quoted.isdigit():
+            post = await service.get_post(int(quoted))
+            if post and post.thread_id == thread.id and not post.deleted_at:
+                body = markup.quote(post.author.username, post.body)
+        return await render(
+            request, "threads/reply.html", {"thread": thread, "form": {"body": body}, "errors": {}}
+        )
+    form = await form_data(request)
+    try:
+        post = await service.reply(thread, request.user, field(form, "body"))
+    except Invalid as error:
+        return await render(
+            request, "threads/reply.html",
+            {"thread": thread, "form": {"body": field(form, "body")}, "errors": error.errors}, 400,
+        )  # fmt: skip
+    return redirect(post.url)
+
+
+async def _post_or_404(request: Request) -> Post:
+    post = await service.get_post(request.path_params["post_id"])
+    if post is None:
+        raise not_found()
+    return post
+
+
+async def post_link(request: Request) -> Response:
+    post = await _post_or_404(request)
+    return redirect(post.url)
+
+
+async def edit_post(request: Request) -> Response:
+    post = await _post_or_404(request)
+    ensure(can.edit_post(request.user, post))
+    thread = post.thread
+    values = {"title": thread.title, "body": post.body}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = await form_data(request)
+        values = {"title": field(form, "title"), "body": field(form, "body")}
+        try:
+            await service.edit_post(
+                post, request.user, body=values["body"],
+                title=values["title"] if post.number == 1 else None,
+            )  # fmt: skip
+            return redirect(post.url)
+        except Invalid as error:
+            errors = error.errors
+    return await render(
+        request, "threads/edit.html", {"post": post, "form": values, "errors": errors},
+        400 if errors else 200,
+    )  # fmt: skip
+
+
+async def delete_post(request: Request) -> Response:
+    post = await _post_or_404(request)
+    ensure(can.delete_post(request.user, post))
+    await service.delete_post(post, request.user)
+    return redirect(post.thread.category.url if post.number == 1 else post.url)
+
+
+async def like_post(request: Request) -> Response:
+    post = await _post_or_404(request)
+    ensure(can.like(request.user, post))
+    await service.like(post, request.user)
+    return redirect(post.url)
+
+
+async def unlike_post(request: Request) -> Response:
+    post = await _post_or_404(request)
+    ensure(request.user.is_authenticated)
+    await service.unlike(post, request.user)
+    return redirect(post.url)
+
+
+async def mark_solution(request: Request) -> Response:
+    post = await _post_or_404(request)
+    ensure(can.mark_solution(request.user, post.thread))
+    try:
+        await service.mark_solution(post, request.user)
+    except Invalid:
+        raise not_found() from None
+    return redirect(post.url)
+
+
+async def unmark_solution(request: Request) -> Response:
+    thread = await _thread_or_404(request)
+    ensure(can.mark_solution(request.user, thread))
+    await service.unmark_solution(thread, request.user)
+    return redirect(thread.url)
+
+
+async def lock_thread(request: Request) -> Response:
+    thread = await _thread_or_404(request)
+    ensure(can.lock_thread(request.user, thread))
+    form = await form_data(request)
+    await service.set_locked(thread, field(form, "locked") == "1")
+    return redirect(thread.url)
+
+
+async def pin_thread(request: Request) -> Response:
+    thread = await _thread_or_404(request)
+    ensure(can.lock_thread(request.user, thread))
+    form = await form_data(request)
+    await service.set_pinned(thread, field(form, "pinned") == "1")
+    return redirect(thread.url)
+
+
+async def post_revisions(request: Request) -> Response:
+    post = await _post_or_404(request)
+    ensure(can.view_revisions(request.user, post))
+    return await render(
+        request, "threads/revisions.html",
+        {"post": post, "revisions": await service.revisions(post)},
+    )  # fmt: skip
+
+
+async def user_profile(request: Request) -> Response:
+    member = await accounts.get_by_username(request.path_params["username"])
+    if member is None:
+        raise not_found()
+    if member.username != request.path_params["username"]:
+        return RedirectResponse(member.url, status_code=301)
+    return await render(
+        request, "threads/profile.html",
+        {"member": member, "posts": await service.recent_posts_by(member),
+         "post_count": await service.post_count_by(member)},
+    )  # fmt: skip
+
+
+routes = [
+    Route("/", latest),
+    Route("/categories", category_list),
+    Route("/c/{slug}", category_page),
+    Route("/t/new", new_thread, methods=["GET", "POST"]),
+    Route("/t/{thread_id:int}", thread_page),
+    Route("/t/{thread_id:int}/reply", reply, methods=["GET", "POST"]),
+    Route("/t/{thread_id:int}/unsolve", unmark_solution, methods=["POST"]),
+    Route("/t/{thread_id:int}/lock", lock_thread, methods=["POST"]),
+    Route("/t/{thread_id:int}/pin", pin_thread, methods=["POST"]),
+    Route("/t/{thread_id:int}/{slug}", thread_page),
+    Route("/p/{post_id:int}", post_link),
+    Route("/p/{post_id:int}/edit", edit_post, methods=["GET", "POST"]),
+    Route("/p/{post_id:int}/delete", delete_post, methods=["POST"]),
+    Route("/p/{post_id:int}/like", like_post, methods=["POST"]),
+    Route("/p/{post_id:int}/unlike", unlike_post, methods=["POST"]),
+    Route("/p/{post_id:int}/solve", mark_solution, methods=["POST"]),
+    Route("/p/{post_id:int}/revisions", post_revisions),
+    Route("/u/{username}", user_profile),
+]

@@ -1,0 +1,203 @@
+"""The few request helpers every feature uses: render, sessions and CSRF, forms, paging, static."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import mimetypes
+import secrets
+from datetime import datetime
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, pass_context
+from markupsafe import Markup
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from forum import i18n, permissions, site
+from forum.settings import ROOT, settings
+
+STATIC_DIR = ROOT / "static"
+TEMPLATE_DIR = ROOT / "templates"
+
+# Scope keys the session middleware and these helpers share.
+SESSION_KEY = "forum.session_key"
+SET_COOKIE = "forum.set_cookie"
+COOKIE_NAME = "forum_session"
+
+
+# --- Sessions and CSRF
+
+
+def session_key(request: Request) -> str:
+    """The key in the visitor's cookie, creating one for a guest who is about to submit a form."""
+    key = request.scope.get(SESSION_KEY)
+    if not key:
+        key = secrets.token_urlsafe(32)
+        request.scope[SESSION_KEY] = key
+        request.scope[SET_COOKIE] = key
+    return key
+
+
+def csrf_token_for_key(key: str) -> str:
+    return hmac.new(settings.secret_key.encode(), b"csrf:" + key.encode(), "sha256").hexdigest()
+
+
+def csrf_token(request: Request) -> str:
+    """This session's CSRF token; every unsafe form carries it as `csrf_token`."""
+    return csrf_token_for_key(session_key(request))
+
+
+async def sign_in(request: Request, user: Any) -> None:
+    """Start a new session for the user: a fresh key, so a fixated one is never reused."""
+    from forum.accounts import service as accounts
+
+    if old := request.scope.get(SESSION_KEY):
+        await accounts.end_session(old)
+    key = await accounts.start_session(user, request.headers.get("user-agent", ""))
+    request.scope[SESSION_KEY] = key
+    request.scope[SET_COOKIE] = key
+    request.scope["user"] = user
+
+
+async def sign_out(request: Request) -> None:
+    from forum.accounts import service as accounts
+
+    if key := request.scope.get(SESSION_KEY):
+        await accounts.end_session(key)
+    request.scope[SESSION_KEY] = None
+    request.scope[SET_COOKIE] = ""
+    request.scope["user"] = permissions.Guest()
+
+
+def client_id(request: Request) -> str:
+    """A keyed hash of the visitor's address: enough to rate-limit, never the address itself."""
+    address = request.client.host if request.client else "unknown"
+    digest = hmac.new(settings.secret_key.encode(), b"ip:" + address.encode(), "sha256")
+    return digest.hexdigest()[:32]
+
+
+# --- Static files with content-hashed names
+
+
+def _hashes() -> dict[str, str]:
+    found = {}
+    for path in STATIC_DIR.rglob("*"):
+        if path.is_file():
+            name = path.relative_to(STATIC_DIR).as_posix()
+            found[name] = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+    return found
+
+
+_static_hashes: dict[str, str] = _hashes()
+
+
+def static_url(name: str) -> str:
+    """/static/forum.css -> /static/forum.<content hash>.css, cacheable for a year."""
+    digest = _static_hashes.get(name)
+    if digest is None:
+        return f"/static/{name}"
+    stem, dot, suffix = name.rpartition(".")
+    return f"/static/{stem}.{digest}.{suffix}" if dot else f"/static/{name}.{digest}"
+
+
+async def serve_static(request: Request) -> Response:
+    requested = request.path_params["path"]
+    parts = requested.rsplit(".", 2)
+    name, digest = requested, None
+    if len(parts) == 3:
+        name, digest = f"{parts[0]}.{parts[2]}", parts[1]
+    path = (STATIC_DIR / name).resolve()
+    if STATIC_DIR.resolve() not in path.parents or not path.is_file():
+        raise not_found()
+    immutable = digest is not None and _static_hashes.get(name) == digest
+    cache = "public, max-age=31536000, immutable" if immutable else "public, max-age=300"
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": cache})
+
+
+# --- Templates
+
+
+def _format_datetime(value: datetime | None) -> str:
+    return value.strftime("%d %b %Y, %H:%M") if value else ""
+
+
+def _time_tag(value: datetime | None) -> Markup:
+    if value is None:
+        return Markup("")
+    return Markup('<time datetime="{}">{}</time>').format(
+        value.isoformat(timespec="seconds"), _format_datetime(value)
+    )
+
+
+@pass_context
+def _csrf_field(context: Any) -> Markup:
+    token = csrf_token(context["request"])
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(token)
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(can=permissions, static=static_url, csrf_field=_csrf_field)
+    env.filters.update(datetime=_format_datetime, time=_time_tag)
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+async def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    """Render a page with what every page needs: the user and the community's settings."""
+    page_context = {"user": request.user, "site": await site.get_all(), **(context or {})}
+    return templates.TemplateResponse(request, name, page_context, status_code=status_code)
+
+
+def redirect(url: str) -> RedirectResponse:
+    """The answer to a successful POST: see the result at its own address."""
+    return RedirectResponse(url, status_code=303)
+
+
+# --- Forms and parameters
+
+
+async def form_data(request: Request) -> FormData:
+    return await request.form()
+
+
+def field(form: FormData, name: str) -> str:
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def page_number(request: Request, last_page: int) -> int:
+    """?page=N as a number within 1..last_page; anything else is the 404 page."""
+    raw = request.query_params.get("page", "1")
+    if raw == "last":
+        return last_page
+    if not raw.isdigit() or not 1 <= int(raw) <= last_page:
+        raise HTTPException(status_code=404)
+    return int(raw)
+
+
+def safe_next(url: str | None, default: str = "/") -> str:
+    """Follow ?next= only to a path on this site, never to another host."""
+    if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:
+        return url
+    return default
+
+
+def not_found() -> HTTPException:
+    return HTTPException(status_code=404)

@@ -1,0 +1,169 @@
+"""Command line: serve, migrate, worker, create-user, demo, backup."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from tortoise import Tortoise
+
+from forum import db
+from forum.settings import settings
+
+
+async def _with_database(work: Callable[[], Awaitable[Any]]) -> Any:
+    await Tortoise.init(config=db.tortoise_config())
+    try:
+        return await work()
+    finally:
+        await Tortoise.close_connections()
+
+
+def _prepare_data_dir() -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _prepare_data_dir()
+
+    asyncio.run(db.migrate())
+    print("Database is up to date.")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    _prepare_data_dir()
+    base_url = settings.base_url if "BASE_URL" in os.environ else f"http://{args.host}:{args.port}"
+    asyncio.run(_announce_setup_link(base_url))
+    uvicorn.run(
+        "forum.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        http="httptools",
+        loop="uvloop",
+        proxy_headers=args.proxy_headers,
+        access_log=args.access_log,
+        log_level="info",
+    )
+    return 0
+
+
+async def _announce_setup_link(base_url: str) -> None:
+    """While no manager exists, print a one-time link that lets the owner claim the site."""
+    from forum.accounts import service as accounts
+
+    async def work() -> None:
+        token = await accounts.new_setup_token()
+        if token:
+            line = "=" * 72
+            print(
+                f"\n{line}\n  No community manager yet. Open this one-time link to set up:\n"
+                f"  {base_url}/setup/{token}\n{line}\n",
+                flush=True,
+            )
+
+    await _with_database(work)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from forum import worker
+
+    asyncio.run(_with_database(lambda: worker.run_forever(once=args.once)))
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from forum.accounts import service as accounts
+    from forum.forms import Invalid
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Password again: "):
+            print("The passwords differ.", file=sys.stderr)
+            return 1
+
+    async def work() -> int:
+        try:
+            user = await accounts.create_user(args.username, args.email, password, role=args.role)
+        except Invalid as error:
+            for name, message in error.errors.items():
+                print(f"{name}: {message}", file=sys.stderr)
+            return 1
+        print(f"Created {user.role} {user.username}.")
+        return 0
+
+    return asyncio.run(_with_database(work))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from forum import demo
+
+    async def work() -> int:
+        return await demo.run(scale=args.scale, force=args.force)
+
+    return asyncio.run(_with_database(work))
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from forum import backup
+
+    backup.backup(args.path)
+    print(f"Backup written to {args.path}.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="run.py", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the forum over HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-For")
+    serve.add_argument("--access-log", action="store_true")
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.set_defaults(func=cmd_migrate)
+
+    worker = commands.add_parser("worker", help="run background jobs")
+    worker.add_argument("--once", action="store_true", help="run one round and exit")
+    worker.set_defaults(func=cmd_worker)
+
+    create_user = commands.add_parser("create-user", help="create an account")
+    create_user.add_argument("username")
+    create_user.add_argument("email")
+    create_user.add_argument("--role", choices=("member", "moderator", "manager"), default="member")
+    create_user.add_argument("--password-stdin", action="store_true")
+    create_user.set_defaults(func=cmd_create_user)
+
+    demo = commands.add_parser("demo", help="fill an empty database with a believable community")
+    demo.add_argument("--scale", type=int, default=600, help="about how many posts")
+    demo.add_argument("--force", action="store_true", help="add to a database that has content")
+    demo.set_defaults(func=cmd_demo)
+
+    backup = commands.add_parser("backup", help="write a consistent copy of the database")
+    backup.add_argument("path")
+    backup.set_defaults(func=cmd_backup)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

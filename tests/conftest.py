@@ -1,0 +1,234 @@
+"""Fixtures: a fresh database per test (SQLite by default, PostgreSQL when TEST_DATABASE_URL
+points at one), the ASGI app behind an httpx client, role fixtures and small factories."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+# Settings are read at import: point them at a throw-away folder before forum is imported.
+_DATA = Path(tempfile.mkdtemp(prefix="forum-test-"))
+os.environ["DATA_DIR"] = str(_DATA)
+os.environ["SECRET_KEY"] = "test-secret-key-not-for-production"
+os.environ.pop("DATABASE_URL", None)
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+from argon2 import PasswordHasher  # noqa: E402
+from itsdangerous import Signer  # noqa: E402
+from tortoise.context import TortoiseContext  # noqa: E402
+
+from forum import db, site, web  # noqa: E402
+from forum.accounts import service as accounts  # noqa: E402
+from forum.accounts.models import User  # noqa: E402
+from forum.app import create_app  # noqa: E402
+from forum.settings import settings  # noqa: E402
+from forum.threads import service as threads  # noqa: E402
+from forum.threads.models import Category, Post, Thread  # noqa: E402
+
+PASSWORD = "correct horse battery"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"database: {'PostgreSQL ' + POSTGRES_URL if POSTGRES_URL else 'SQLite (file)'}"
+
+
+@pytest.fixture(scope="session")
+def template_database() -> str:
+    """Migrate an empty database once; each test then starts from a copy (or a truncation)."""
+    if POSTGRES_URL:
+        asyncio.run(_reset_postgres_schema(POSTGRES_URL))
+        asyncio.run(db.migrate(POSTGRES_URL))
+        return POSTGRES_URL
+    path = _DATA / "template.db"
+    asyncio.run(db.migrate(f"sqlite://{path}"))
+    return str(path)
+
+
+async def _reset_postgres_schema(url: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect("postgresql://" + url.split("://", 1)[1])
+    try:
+        await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+async def database(template_database: str, tmp_path: Path, monkeypatch) -> AsyncIterator[str]:
+    """A fresh, migrated database holding only the General category."""
+    if POSTGRES_URL:
+        url = POSTGRES_URL
+    else:
+        copy = tmp_path / "forum.db"
+        shutil.copyfile(template_database, copy)
+        url = f"sqlite://{copy}"
+    monkeypatch.setattr(settings, "database_url", url)
+    monkeypatch.setattr(settings, "data_dir", tmp_path)
+    # Argon2 at full strength costs ~50 ms a hash; tests need only a real hash, not a slow one.
+    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+    site.forget()
+    async with TortoiseContext() as context:
+        await context.init(config=db.tortoise_config(url))
+        if POSTGRES_URL:
+            await _truncate_everything(context)
+            await threads.ensure_default_category()
+        yield url
+    threads._pending_views.clear()
+
+
+async def _truncate_everything(context: TortoiseContext) -> None:
+    connection = context.db()
+    tables = await connection.execute_query_dict(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+        "AND tablename <> 'tortoise_migrations'"
+    )
+    names = ", ".join(f'"{row["tablename"]}"' for row in tables)
+    await connection.execute_script(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+def app(database: str):
+    return create_app()
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+# --- Factories
+
+
+_counter = iter(range(1, 1_000_000))
+
+
+async def make_user(username: str | None = None, role: str = "member", **fields) -> User:
+    number = next(_counter)
+    username = username or f"user{number}"
+    user = await accounts.create_user(username, f"{username}@example.com", PASSWORD, role=role)
+    if fields:
+        await User.filter(id=user.id).update(**fields)
+        await user.refresh_from_db()
+    return user
+
+
+async def general() -> Category:
+    return await Category.get(slug="general")
+
+
+async def make_category(**fields) -> Category:
+    number = next(_counter)
+    data = {"name": f"Category {number}", "slug": f"category-{number}", "kind": "discussion"}
+    data.update({key: str(value) for key, value in fields.items()})
+    return await threads.create_category(data)
+
+
+async def make_thread(
+    author: User, category: Category | None = None, title: str = "How do I reset the device?",
+    body: str = "It blinks red and will not start.",
+) -> Thread:  # fmt: skip
+    category = category or await general()
+    thread = await threads.start_thread(
+        author, category_id=str(category.id), title=title, body=body
+    )
+    return await threads.get_thread(thread.id)
+
+
+async def make_reply(thread: Thread, author: User, body: str = "Hold the button for ten seconds.") -> Post:
+    return await threads.reply(thread, author, body)
+
+
+@pytest.fixture(autouse=True)
+def _no_post_rate_limit(monkeypatch) -> None:
+    """Factories write many posts a minute; tests of the limit itself lower it again."""
+    monkeypatch.setattr(threads, "POSTS_PER_MINUTE", 10_000)
+
+
+@pytest.fixture
+async def member(database) -> User:
+    return await make_user("ana")
+
+
+@pytest.fixture
+async def other_member(database) -> User:
+    return await make_user("boris")
+
+
+@pytest.fixture
+async def moderator(database) -> User:
+    return await make_user("mod", role="moderator")
+
+
+@pytest.fixture
+async def manager(database) -> User:
+    return await make_user("boss", role="manager")
+
+
+# --- Signing in and posting forms as a browser would
+
+
+def _signer() -> Signer:
+    return Signer(settings.secret_key, salt="forum-session")
+
+
+async def login(client: httpx.AsyncClient, user: User) -> None:
+    """Give the client a signed-in session cookie for the user."""
+    key = await accounts.start_session(user)
+    client.cookies.set(web.COOKIE_NAME, _signer().sign(key).decode())
+
+
+def session_key(client: httpx.AsyncClient) -> str:
+    """The client's session key, creating a guest one (as the first form page would)."""
+    cookie = client.cookies.get(web.COOKIE_NAME)
+    if cookie:
+        return _signer().unsign(cookie).decode()
+    key = f"guest-{next(_counter)}"
+    client.cookies.set(web.COOKIE_NAME, _signer().sign(key).decode())
+    return key
+
+
+async def submit(client: httpx.AsyncClient, url: str, data: dict | None = None) -> httpx.Response:
+    """POST a form with this session's CSRF token, as the page's form would."""
+    token = web.csrf_token_for_key(session_key(client))
+    return await client.post(url, data={**(data or {}), "csrf_token": token})
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token a rendered form carries."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no form with a CSRF token"
+    return match.group(1)
+
+
+@contextmanager
+def count_queries() -> Iterator[list[str]]:
+    """Collect every SQL statement Tortoise sends while the block runs."""
+    statements: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            message = record.getMessage()
+            if re.match(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", message, re.I):
+                statements.append(message)
+
+    logger = logging.getLogger("tortoise.db_client")
+    handler, level = Collect(level=logging.DEBUG), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield statements
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
