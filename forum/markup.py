@@ -9,10 +9,11 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
+from functools import partial
 
 import bleach
 import markdown
-from bleach.linkifier import Linker
+from bleach.linkifier import LinkifyFilter
 
 ALLOWED_TAGS = frozenset(
     {
@@ -43,10 +44,15 @@ def _set_rel(attrs: dict, new: bool = False) -> dict:
     return attrs
 
 
+# Cleaning and linking in one pass over the token stream (a separate Linker pass would
+# escape the text inside <code> a second time).
 _cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS, strip=True
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    filters=[partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"})],
 )
-_linker = Linker(callbacks=[_set_rel], skip_tags={"pre", "code"})
 
 
 def render(text: str, mentions: Iterable[str] = ()) -> str:
@@ -61,7 +67,7 @@ def render(text: str, mentions: Iterable[str] = ()) -> str:
     converted = markdown.markdown(
         source, extensions=["fenced_code", "tables", "sane_lists", "nl2br"], output_format="html"
     )
-    return _linker.linkify(_cleaner.clean(converted))
+    return _cleaner.clean(converted)
 
 
 _TAG = re.compile(r"<[^>]+>")
@@ -72,7 +78,7 @@ def excerpt(stored_html: str, length: int = 200) -> str:
     text = " ".join(html.unescape(_TAG.sub(" ", stored_html)).split())
     if len(text) <= length:
         return text
-    return text[:length].rsplit(" ", 1)[0] + "…"
+    return text[: length + 1].rsplit(" ", 1)[0] + "…"
 
 
 def quote(author: str, text: str) -> str:

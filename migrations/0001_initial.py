@@ -114,7 +114,7 @@ class Migration(migrations.Migration):
                 ('solution_post_id', fields.IntField(null=True)),
                 ('solution_number', fields.IntField(null=True)),
             ],
-            options={'table': 'thread', 'app': 'forum', 'indexes': [Index(fields=['last_posted_at', 'id']), Index(fields=['category', 'last_posted_at', 'id'])], 'pk_attr': 'id'},
+            options={'table': 'thread', 'app': 'forum', 'indexes': [Index(fields=['last_posted_at', 'id']), Index(fields=['category_id', 'last_posted_at', 'id'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -133,7 +133,7 @@ class Migration(migrations.Migration):
                 ('deleted_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('deleted_by', fields.ForeignKeyField('forum.User', source_field='deleted_by_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.SET_NULL)),
             ],
-            options={'table': 'post', 'app': 'forum', 'unique_together': (('thread', 'number'),), 'indexes': [Index(fields=['author', 'created_at'])], 'pk_attr': 'id'},
+            options={'table': 'post', 'app': 'forum', 'unique_together': (('thread', 'number'),), 'indexes': [Index(fields=['author_id', 'created_at'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -157,7 +157,7 @@ class Migration(migrations.Migration):
                 ('editor', fields.ForeignKeyField('forum.User', source_field='editor_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'post_revision', 'app': 'forum', 'indexes': [Index(fields=['post', 'created_at'])], 'pk_attr': 'id', 'table_description': 'The text a post had before an edit, kept for staff to read.'},
+            options={'table': 'post_revision', 'app': 'forum', 'indexes': [Index(fields=['post_id', 'created_at'])], 'pk_attr': 'id', 'table_description': 'The text a post had before an edit, kept for staff to read.'},
             bases=['Model'],
         ),
     ]

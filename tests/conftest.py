@@ -146,7 +146,9 @@ async def make_thread(
     return await threads.get_thread(thread.id)
 
 
-async def make_reply(thread: Thread, author: User, body: str = "Hold the button for ten seconds.") -> Post:
+async def make_reply(
+    thread: Thread, author: User, body: str = "Hold the button for ten seconds."
+) -> Post:
     return await threads.reply(thread, author, body)
 
 
@@ -183,10 +185,15 @@ def _signer() -> Signer:
     return Signer(settings.secret_key, salt="forum-session")
 
 
+def _set_session_cookie(client: httpx.AsyncClient, key: str) -> None:
+    # The same jar entry the server's Set-Cookie writes, so there is only ever one.
+    client.cookies.jar.clear()
+    client.cookies.set(web.COOKIE_NAME, _signer().sign(key).decode(), domain="testserver.local")
+
+
 async def login(client: httpx.AsyncClient, user: User) -> None:
     """Give the client a signed-in session cookie for the user."""
-    key = await accounts.start_session(user)
-    client.cookies.set(web.COOKIE_NAME, _signer().sign(key).decode())
+    _set_session_cookie(client, await accounts.start_session(user))
 
 
 def session_key(client: httpx.AsyncClient) -> str:
@@ -195,7 +202,7 @@ def session_key(client: httpx.AsyncClient) -> str:
     if cookie:
         return _signer().unsign(cookie).decode()
     key = f"guest-{next(_counter)}"
-    client.cookies.set(web.COOKIE_NAME, _signer().sign(key).decode())
+    _set_session_cookie(client, key)
     return key
 
 

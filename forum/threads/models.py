@@ -66,7 +66,7 @@ class Thread(Model):
 
     class Meta:
         table = "thread"
-        indexes = (("last_posted_at", "id"), ("category", "last_posted_at", "id"))
+        indexes = (("last_posted_at", "id"), ("category_id", "last_posted_at", "id"))
 
     @property
     def url(self) -> str:
@@ -106,7 +106,7 @@ class Post(Model):
     class Meta:
         table = "post"
         unique_together = (("thread", "number"),)
-        indexes = (("author", "created_at"),)
+        indexes = (("author_id", "created_at"),)
 
     @property
     def url(self) -> str:
@@ -129,7 +129,7 @@ class PostRevision(Model):
 
     class Meta:
         table = "post_revision"
-        indexes = (("post", "created_at"),)
+        indexes = (("post_id", "created_at"),)
 
 
 class Like(Model):

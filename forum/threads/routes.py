@@ -20,8 +20,7 @@ async def latest(request: Request) -> Response:
     listing = await service.latest_threads(cursor=request.query_params.get("after"))
     return await render(
         request, "threads/latest.html",
-        {"threads": listing.threads, "next_cursor": listing.next_cursor,
-         "categories": await service.categories()},
+        {"threads": listing.threads, "next_cursor": listing.next_cursor},
     )  # fmt: skip
 
 

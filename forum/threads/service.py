@@ -213,7 +213,7 @@ async def reply(thread: Thread, author: User, body: str) -> Post:
             last_posted_at=moment,
             last_poster_id=author.id,
         )
-        number = await Thread.filter(id=thread.id).values_list("post_count", flat=True).get()
+        [number] = await Thread.filter(id=thread.id).values_list("post_count", flat=True)
         post = await Post.create(
             thread=thread, number=number, author=author, body=body, html=html, created_at=moment
         )

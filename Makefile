@@ -1,0 +1,51 @@
+# Type `make help` for the list. The first two targets are the README's first two commands.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+
+.PHONY: help run test lint format check migrations migrate demo worker bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+run: $(STAMP) ## apply migrations and serve the forum on http://127.0.0.1:8000
+	$(BIN)/python run.py migrate
+	$(BIN)/python run.py serve
+
+test: $(STAMP) ## run the whole test suite (browser tests need Debian's chromium)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## format the code with ruff
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: lint test ## everything CI checks
+
+migrations: $(STAMP) ## write a migration for model changes (review it like code)
+	$(BIN)/tortoise makemigrations
+
+migrate: $(STAMP) ## apply migrations to the configured database
+	$(BIN)/python run.py migrate
+
+demo: $(STAMP) ## fill an empty database with a believable community
+	$(BIN)/python run.py migrate
+	$(BIN)/python run.py demo
+
+worker: $(STAMP) ## run the background worker
+	$(BIN)/python run.py worker
+
+clean: ## remove the virtualenv and caches (keeps data/)
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,52 @@
+"""The command line, run as a user runs it: a separate process on a fresh data folder."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+
+from forum.settings import ROOT
+
+
+def _run(data_dir, *args, stdin: str = "") -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATA_DIR": str(data_dir)}
+    env.pop("SECRET_KEY", None)
+    env.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "run.py", *args], cwd=ROOT, env=env, input=stdin,
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_migrate_create_user_and_backup_work_on_a_fresh_data_folder(tmp_path):
+    assert _run(tmp_path, "migrate").returncode == 0
+    assert (tmp_path / "secret_key").exists()  # generated on first run
+    made = _run(
+        tmp_path, "create-user", "owner", "owner@acme.test", "--role", "manager",
+        "--password-stdin", stdin="a long enough password\n",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert "Created manager owner" in made.stdout
+    again = _run(
+        tmp_path,
+        "create-user",
+        "OWNER",
+        "x@acme.test",
+        "--password-stdin",
+        stdin="another pw 123\n",
+    )
+    assert again.returncode == 1 and "taken" in again.stderr
+
+    backup = tmp_path / "backups" / "copy.db"
+    assert _run(tmp_path, "backup", str(backup)).returncode == 0
+    connection = sqlite3.connect(backup)
+    assert connection.execute("SELECT username, role FROM users").fetchall() == [
+        ("owner", "manager")
+    ]
+    connection.close()
+
+
+def test_create_user_refuses_a_short_password(tmp_path):
+    _run(tmp_path, "migrate")
+    result = _run(tmp_path, "create-user", "ana", "ana@x.test", "--password-stdin", stdin="short\n")
+    assert result.returncode == 1 and "password" in result.stderr

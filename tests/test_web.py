@@ -1,0 +1,69 @@
+"""Headers, static files and error pages every page shares."""
+
+import re
+
+from starlette.routing import Route
+
+from forum import web
+from forum.middleware import SECURITY_HEADERS
+
+
+async def test_every_page_carries_strict_security_headers(client, database):
+    response = await client.get("/")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value
+
+
+async def test_pages_have_no_inline_script_or_style(client, database):
+    html = (await client.get("/register")).text
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+    assert " style=" not in html and "<style" not in html
+    assert not re.search(r"\son[a-z]+=", html)
+
+
+async def test_static_files_have_content_hashed_names_and_long_cache_lifetimes(client, database):
+    html = (await client.get("/")).text
+    href = re.search(r'href="(/static/forum\.[0-9a-f]{10}\.css)"', html).group(1)
+    response = await client.get(href)
+    assert response.status_code == 200 and "text/css" in response.headers["content-type"]
+    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+    stale = await client.get("/static/forum.0000000000.css")
+    assert stale.status_code == 200 and "immutable" not in stale.headers["cache-control"]
+
+
+async def test_static_paths_cannot_leave_the_static_folder(client, database):
+    for path in ("/static/../forum/settings.py", "/static/%2e%2e/run.py", "/static/nope.css"):
+        assert (await client.get(path)).status_code == 404
+
+
+async def test_an_unexpected_error_shows_the_500_page(app, database):
+    import httpx
+
+    async def broken(request):
+        raise RuntimeError("boom")
+
+    app.router.routes.append(Route("/broken", broken))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/broken")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text and "boom" not in response.text
+
+
+async def test_a_wrong_method_is_a_real_page(client, database):
+    response = await client.put("/", headers={"x-csrf-token": "x"})
+    assert response.status_code in (403, 405) and "<header" in response.text
+
+
+async def test_health_check_answers_when_the_database_does(client, database):
+    response = await client.get("/healthz")
+    assert response.status_code == 200 and response.text == "ok"
+
+
+async def test_next_urls_stay_on_this_site():
+    assert web.safe_next("/t/1/x") == "/t/1/x"
+    for hostile in ("https://evil.example", "//evil.example", "/\\evil.example", None, ""):
+        assert web.safe_next(hostile) == "/"
