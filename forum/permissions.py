@@ -27,6 +27,11 @@ def _member(user: Any) -> bool:
     return bool(user.is_authenticated and user.is_active)
 
 
+def signed_in(user: Any) -> bool:
+    """A member with an active account (their own settings, taking back their own likes)."""
+    return _member(user)
+
+
 def is_staff(user: Any) -> bool:
     return _member(user) and user.role in STAFF_ROLES
 

@@ -30,7 +30,7 @@ def fold(text: str) -> str:
 
 
 def slugify(text: str, max_length: int = 80, fallback: str = "topic") -> str:
-    """A readable ASCII slug: "Çözüm önerisi" -> "cozum-onerisi", "Как настроить" -> "kak-nastroit"."""
+    """A readable ASCII slug: "Çözüm önerisi" -> "cozum-onerisi", "Как" -> "kak"."""
     text = text.translate(_TRANSLIT).lower().translate(_TRANSLIT)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:max_length].rstrip("-")

@@ -149,12 +149,11 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(can=permissions, static=static_url, csrf_field=_csrf_field)
+    env.globals.update(
+        can=permissions, static=static_url, csrf_field=_csrf_field, page_window=page_window
+    )
     env.filters.update(datetime=_format_datetime, time=_time_tag)
     return env
-
-
-templates = Jinja2Templates(env=_environment())
 
 
 async def render(
@@ -192,6 +191,17 @@ def page_number(request: Request, last_page: int) -> int:
     return int(raw)
 
 
+def page_window(page: int, last: int, around: int = 2) -> list[int | None]:
+    """Page numbers to link: the first, the last and a few around `page`; None marks a gap."""
+    shown = sorted({1, last, *range(max(1, page - around), min(last, page + around) + 1)})
+    window: list[int | None] = []
+    for number in shown:
+        if window and number - (window[-1] or 0) > 1:
+            window.append(None)
+        window.append(number)
+    return window
+
+
 def safe_next(url: str | None, default: str = "/") -> str:
     """Follow ?next= only to a path on this site, never to another host."""
     if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:
@@ -201,3 +211,7 @@ def safe_next(url: str | None, default: str = "/") -> str:
 
 def not_found() -> HTTPException:
     return HTTPException(status_code=404)
+
+
+# Built last: the environment refers to helpers defined above.
+templates = Jinja2Templates(env=_environment())

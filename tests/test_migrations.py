@@ -2,6 +2,7 @@
 
 import sqlite3
 
+import pytest
 from tortoise.context import TortoiseContext
 from tortoise.migrations.autodetector import MigrationAutodetector
 
@@ -37,3 +38,15 @@ async def test_models_have_no_changes_missing_a_migration():
         detector = MigrationAutodetector(context.apps, config["apps"])
         writers = await detector.changes()
     assert not writers, "models changed without a migration: run `make migrations`"
+
+
+async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(database):
+    from tortoise import Tortoise
+
+    if not database.startswith("sqlite"):
+        pytest.skip("SQLite settings; PostgreSQL has neither")
+    connection = Tortoise.get_connection("default")
+    _, mode = await connection.execute_query("PRAGMA journal_mode")
+    _, timeout = await connection.execute_query("PRAGMA busy_timeout")
+    assert dict(mode[0])["journal_mode"] == "wal"
+    assert list(dict(timeout[0]).values()) == [db.SQLITE_BUSY_TIMEOUT_MS]

@@ -67,3 +67,9 @@ async def test_next_urls_stay_on_this_site():
     assert web.safe_next("/t/1/x") == "/t/1/x"
     for hostile in ("https://evil.example", "//evil.example", "/\\evil.example", None, ""):
         assert web.safe_next(hostile) == "/"
+
+
+def test_the_page_list_shows_ends_and_neighbours_with_gaps():
+    assert web.page_window(1, 1) == [1]
+    assert web.page_window(5, 250) == [1, None, 3, 4, 5, 6, 7, None, 250]
+    assert web.page_window(2, 4) == [1, 2, 3, 4]

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from forum import permissions
 from forum.accounts import service
 from forum.forms import Invalid
 from forum.permissions import ensure
@@ -105,7 +106,7 @@ async def setup(request: Request) -> Response:
 
 
 async def profile_settings(request: Request) -> Response:
-    ensure(request.user.is_authenticated)
+    ensure(permissions.signed_in(request.user))
     user = request.user
     values = {"display_name": user.display_name, "bio": user.bio, "website": user.website}
     errors: dict[str, str] = {}
@@ -127,7 +128,7 @@ async def profile_settings(request: Request) -> Response:
 
 
 async def account_settings(request: Request) -> Response:
-    ensure(request.user.is_authenticated)
+    ensure(permissions.signed_in(request.user))
     user = request.user
     context: dict = {
         "errors": {},

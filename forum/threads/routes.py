@@ -183,7 +183,7 @@ async def like_post(request: Request) -> Response:
 
 async def unlike_post(request: Request) -> Response:
     post = await _post_or_404(request)
-    ensure(request.user.is_authenticated)
+    ensure(can.signed_in(request.user))
     await service.unlike(post, request.user)
     return redirect(post.url)
 
