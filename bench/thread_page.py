@@ -65,8 +65,10 @@ async def main() -> None:
     timings.sort()
     print(f"thread {thread.id} ({thread.post_count} posts), page 1 as a guest")
     print(f"queries per page: {counter.queries}")
-    print(f"median {statistics.median(timings) * 1000:.2f} ms, "
-          f"p99 {timings[int(len(timings) * 0.99) - 1] * 1000:.2f} ms over {ROUNDS} requests")
+    print(
+        f"median {statistics.median(timings) * 1000:.2f} ms, "
+        f"p99 {timings[int(len(timings) * 0.99) - 1] * 1000:.2f} ms over {ROUNDS} requests"
+    )
     print(f"html size: {len(response.content)} bytes")
     await Tortoise.close_connections()
 

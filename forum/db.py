@@ -12,7 +12,7 @@ from forum.settings import settings
 # Every module that defines models; the migrations cover exactly these.
 MODEL_MODULES = [
     "forum.events",
-    "forum.site",
+    "forum.site.models",
     "forum.ratelimit",
     "forum.accounts.models",
     "forum.threads.models",

@@ -17,8 +17,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from forum import i18n, permissions, site
+from forum import i18n, permissions
 from forum.settings import ROOT, settings
+from forum.site import models as site
 
 STATIC_DIR = ROOT / "static"
 TEMPLATE_DIR = ROOT / "templates"

@@ -25,11 +25,12 @@ from argon2 import PasswordHasher  # noqa: E402
 from itsdangerous import Signer  # noqa: E402
 from tortoise.context import TortoiseContext  # noqa: E402
 
-from forum import db, site, web  # noqa: E402
+from forum import db, web  # noqa: E402
 from forum.accounts import service as accounts  # noqa: E402
 from forum.accounts.models import User  # noqa: E402
 from forum.app import create_app  # noqa: E402
 from forum.settings import settings  # noqa: E402
+from forum.site import models as site  # noqa: E402
 from forum.threads import service as threads  # noqa: E402
 from forum.threads.models import Category, Post, Thread  # noqa: E402
 

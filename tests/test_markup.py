@@ -46,6 +46,10 @@ def test_mentions_link_only_members_who_exist_in_their_own_spelling():
     assert "ana@example.com" in html
 
 
+def test_mentions_follow_turkish_case_rules():
+    assert '<a href="/u/ışık">@ışık</a>' in markup.render("hi @IŞIK", mentions=["ışık"])
+
+
 def test_code_blocks_keep_their_text_escaped():
     html = markup.render("```\n<b>not bold</b>\n```")
     assert "&lt;b&gt;not bold&lt;/b&gt;" in html

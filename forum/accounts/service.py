@@ -14,10 +14,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from forum import events, markup, ratelimit, site
+from forum import events, markup, ratelimit
 from forum.accounts.models import ROLES, Session, User
 from forum.forms import Invalid, check_length
 from forum.i18n import gettext as _
+from forum.site import models as site
 from forum.text import fold
 
 USERNAME = re.compile(r"^[\w-]{3,20}$")

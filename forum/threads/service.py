@@ -176,7 +176,7 @@ async def start_thread(author: User, *, category_id: str, title: str, body: str)
     async with in_transaction():
         thread = await Thread.create(
             category=category, author=author, title=title, slug=slugify(title),
-            last_posted_at=moment, last_poster=author, post_count=1,
+            created_at=moment, last_posted_at=moment, last_poster=author, post_count=1,
         )  # fmt: skip
         post = await Post.create(
             thread=thread, number=1, author=author, body=body, html=html, created_at=moment
@@ -469,7 +469,9 @@ async def recent_posts_by(user: User, limit: int = 20) -> list[Post]:
 
 
 async def post_count_by(user: User) -> int:
-    return await Post.filter(author_id=user.id, deleted_at__isnull=True).count()
+    return await Post.filter(
+        author_id=user.id, deleted_at__isnull=True, thread__deleted_at__isnull=True
+    ).count()
 
 
 # --- View counts: gathered in memory, written in batches, never one write per page view.

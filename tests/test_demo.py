@@ -1,0 +1,210 @@
+"""`run.py demo`: a believable community on an empty database, with every counter exact."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
+from statistics import median
+
+import pytest
+from markupsafe import escape
+
+from forum import demo
+from forum.accounts import service as accounts
+from forum.accounts.models import User
+from forum.text import fold
+from forum.threads import service as threads
+from forum.threads.models import CATEGORY_KINDS, Category, Like, Post, Thread
+from tests.conftest import make_thread, make_user
+
+SCALE = 200
+
+
+@pytest.fixture
+async def community(database, capsys) -> str:
+    """Run the demo on the fresh database; returns what it printed."""
+    assert await demo.run(scale=SCALE) == 0
+    return capsys.readouterr().out
+
+
+async def assert_consistent() -> None:
+    """Recompute every counter and ordering rule from the rows themselves."""
+    posts = await Post.all().values(
+        "id", "thread_id", "number", "author_id", "created_at", "like_count"
+    )
+    likes = await Like.all().values("post_id", "user_id", "created_at")
+    by_thread: dict[int, list[dict]] = defaultdict(list)
+    for post in posts:
+        by_thread[post["thread_id"]].append(post)
+    post_by_id = {post["id"]: post for post in posts}
+    likes_per_post = Counter(like["post_id"] for like in likes)
+    for like in likes:
+        post = post_by_id[like["post_id"]]
+        assert like["user_id"] != post["author_id"], "a member liked their own post"
+        assert like["created_at"] >= post["created_at"]
+    assert len({(like["post_id"], like["user_id"]) for like in likes}) == len(likes)
+    for post in posts:
+        assert post["like_count"] == likes_per_post[post["id"]]
+
+    category_threads: Counter = Counter()
+    category_posts: Counter = Counter()
+    for thread in await Thread.all():
+        rows = sorted(by_thread[thread.id], key=lambda post: post["number"])
+        assert [post["number"] for post in rows] == list(range(1, len(rows) + 1))
+        times = [post["created_at"] for post in rows]
+        assert times == sorted(times) and len(set(times)) == len(times), "replies out of order"
+        # The service stamps a thread and its first post separately, microseconds apart.
+        assert abs(thread.created_at - times[0]) < timedelta(seconds=1)
+        assert thread.last_posted_at == times[-1]
+        assert thread.last_poster_id == rows[-1]["author_id"]
+        assert thread.post_count == len(rows)
+        assert thread.reply_count == len(rows) - 1
+        assert thread.like_count == sum(post["like_count"] for post in rows)
+        if thread.solution_post_id is not None:
+            solution = post_by_id[thread.solution_post_id]
+            assert solution["thread_id"] == thread.id
+            assert solution["number"] == thread.solution_number >= 2
+        category_threads[thread.category_id] += 1
+        category_posts[thread.category_id] += len(rows)
+    for category in await Category.all():
+        assert category.thread_count == category_threads[category.id], category.name
+        assert category.post_count == category_posts[category.id], category.name
+
+
+def test_every_language_has_the_same_pools_and_a_fix_for_every_question():
+    english = set(demo.POOLS["en"])
+    for lang in demo.LANGS:
+        assert set(demo.POOLS[lang]) | {"news.maintenance"} == english, lang
+        for key, questions in demo.POOLS[lang].items():
+            if key.startswith("questions."):
+                topic = key.removeprefix("questions.")
+                assert len(demo.POOLS[lang][f"fixes.{topic}"]) == len(questions), (lang, key)
+
+
+def test_plans_are_deterministic_for_a_seed_and_add_up_to_the_scale():
+    now = datetime(2025, 6, 1, tzinfo=UTC)
+    first = demo.make_plans(random.Random(7), 3000, now)
+    second = demo.make_plans(random.Random(7), 3000, now)
+    assert [(p.template, p.start, p.replies) for p in first] == [
+        (p.template, p.start, p.replies) for p in second
+    ]
+    assert sum(plan.replies + 1 for plan in first) == 3000
+    assert all(now - demo.WINDOW - timedelta(days=1) <= plan.start < now for plan in first)
+
+
+async def test_demo_fills_an_empty_database_with_a_community(community):
+    categories = await Category.all()
+    kinds = Counter(category.kind for category in categories)
+    assert set(kinds) == set(CATEGORY_KINDS)
+    assert all(kinds[kind] >= 2 for kind in CATEGORY_KINDS)
+    assert any(c.slug == "general" and c.name == "General" for c in categories)
+    assert all(c.start_role == "staff" for c in categories if c.kind == "announcements")
+    assert len({c.colour for c in categories}) == len(categories)
+    assert all(c.description for c in categories)
+
+    users = await User.all()
+    members = [user for user in users if user.role == "member"]
+    assert len(members) >= 40
+    assert [u.role for u in users].count("manager") == 1
+    assert [u.role for u in users].count("moderator") == 1
+    assert all(u.username_key == fold(u.username) for u in users)
+    assert all(u.email_key == u.email.casefold() for u in users)
+    assert all(accounts.USERNAME.match(u.username) for u in users)
+    assert all(accounts.EMAIL.match(u.email) for u in users)
+    assert sum(bool(u.display_name) for u in members) > len(members) / 2
+    assert sum(bool(u.bio) for u in members) > len(members) / 3
+
+    posts = await Post.all()
+    assert len(posts) == SCALE
+    # A long tail: a few members write much of it, most only now and then.
+    per_author = sorted(Counter(post.author_id for post in posts).values(), reverse=True)
+    assert per_author[0] >= 4 * median(per_author)
+    assert sum(1 for count in per_author if count <= 3) >= len(per_author) / 4
+
+    text = " ".join(post.body for post in posts)
+    for letter in "çğıİöşü":
+        assert letter in text, letter
+    assert re.search(r"[а-яё]{4,}", text), "no Russian"
+    assert re.search(r"\bthe\b", text), "no English"
+    # Stored HTML is what the service would have rendered, @mentions of members linked.
+    for post in posts:
+        assert post.html == await threads._render(post.body), post.body
+    assert any('<a href="/u/' in post.html for post in posts)
+    assert any("<blockquote>" in post.html for post in posts)
+
+    first_posts = dict(await Post.filter(number=1).values_list("thread_id", "created_at"))
+    assert all(t.created_at == first_posts[t.id] for t in await Thread.all())
+
+    solved = await Thread.filter(solution_post_id__not_isnull=True).select_related("category")
+    assert solved and all(thread.category.kind == "support" for thread in solved)
+    assert await Like.all().count() > SCALE / 4
+
+    await assert_consistent()
+
+
+async def test_timestamps_spread_over_months_and_never_precede_joining(community):
+    now = datetime.now(UTC)
+    threads_ = await Thread.all()
+    assert min(t.created_at for t in threads_) < now - timedelta(days=120)
+    assert max(t.last_posted_at for t in threads_) > now - timedelta(days=7)
+    assert max(t.last_posted_at for t in threads_) <= now
+    joined = dict(await User.all().values_list("id", "created_at"))
+    for author_id, created_at in await Post.all().values_list("author_id", "created_at"):
+        assert joined[author_id] < created_at
+    for user_id, created_at in await Like.all().values_list("user_id", "created_at"):
+        assert joined[user_id] < created_at <= now
+
+
+async def test_the_printed_password_signs_the_manager_in(community):
+    username = re.search(r"username: (\S+)", community).group(1)
+    password = re.search(r"password: (\S+)", community).group(1)
+    user = await accounts.authenticate(username, password, client="test")
+    assert user.role == "manager"
+    assert password not in demo.TEXTS and len(password) >= accounts.PASSWORD_MIN
+
+
+async def test_it_leaves_a_database_with_content_alone(database, capsys):
+    await make_user("ana")
+    assert await demo.run(scale=SCALE) == 1
+    assert "--force" in capsys.readouterr().out
+    assert await User.all().count() == 1
+    assert not await Thread.all().exists()
+
+
+async def test_force_adds_to_existing_content_and_keeps_counters_exact(database, capsys):
+    owner = await make_user("mira_lumio")  # the demo manager's name is taken
+    await make_thread(owner)
+    assert await demo.run(scale=SCALE, force=True) == 0
+    assert "username: mira_lumio\n" not in capsys.readouterr().out
+    assert await Post.all().count() == SCALE + 1
+    # A second run on top of the first reuses the categories and finds free names.
+    assert await demo.run(scale=SCALE, force=True) == 0
+    assert await Post.all().count() == 2 * SCALE + 1
+    assert await Category.all().count() == 1 + len(demo.CATEGORIES)
+    await assert_consistent()
+    # New posts after the bulk insert get fresh ids (sequences moved on PostgreSQL).
+    thread = await Thread.filter(solution_post_id__isnull=True).first()
+    await threads.reply(await threads.get_thread(thread.id), owner, "Still a living forum.")
+
+
+async def test_home_thread_and_profile_pages_show_the_community(community, client):
+    latest = await Thread.all().order_by("-last_posted_at", "-id").first()
+    home = await client.get("/")
+    assert home.status_code == 200
+    assert str(escape(latest.title)) in home.text
+    assert "Lumio Community" in home.text
+
+    busy = await Thread.filter(reply_count__gte=3).order_by("-like_count").first()
+    page = await client.get(busy.url)
+    assert page.status_code == 200
+    assert str(escape(busy.title)) in page.text
+    last_reply = await Post.get(thread_id=busy.id, number=min(busy.post_count, 20))
+    assert last_reply.html in page.text
+
+    top = Counter(await Post.all().values_list("author_id", flat=True)).most_common(1)[0][0]
+    member = await User.get(id=top)
+    profile = await client.get(member.url)
+    assert profile.status_code == 200
+    assert str(escape(member.name)) in profile.text
