@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run test lint format check migrations migrate demo worker bench clean
+.PHONY: help run test lint format check migrations migrate demo worker messages catalogs clean
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard forum/locale/*/LC_MESSAGES/messages.po))
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -17,11 +18,20 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-run: $(STAMP) ## apply migrations and serve the forum on http://127.0.0.1:8000
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+catalogs: $(CATALOGS) ## compile the translation catalogs (run and test do it for you)
+
+messages: $(STAMP) ## extract new strings and merge them into every language's catalog
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -o forum/locale/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i forum/locale/messages.pot -d forum/locale -D messages
+
+run: $(STAMP) $(CATALOGS) ## apply migrations and serve the forum on http://127.0.0.1:8000
 	$(BIN)/python run.py migrate
 	$(BIN)/python run.py serve
 
-test: $(STAMP) ## run the whole test suite (browser tests need Debian's chromium)
+test: $(STAMP) $(CATALOGS) ## run the whole test suite (browser tests need Debian's chromium)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff lint and format check
@@ -40,7 +50,7 @@ migrations: $(STAMP) ## write a migration for model changes (review it like code
 migrate: $(STAMP) ## apply migrations to the configured database
 	$(BIN)/python run.py migrate
 
-demo: $(STAMP) ## fill an empty database with a believable community
+demo: $(STAMP) $(CATALOGS) ## fill an empty database with a believable community
 	$(BIN)/python run.py migrate
 	$(BIN)/python run.py demo
 

@@ -18,6 +18,8 @@ from tortoise.context import get_current_context
 from forum import db, errors, web
 from forum.accounts import routes as accounts_routes
 from forum.middleware import SecurityHeadersMiddleware, SessionMiddleware
+from forum.moderation import routes as moderation_routes
+from forum.site import routes as site_routes
 from forum.threads import admin as threads_admin
 from forum.threads import routes as threads_routes
 from forum.threads import service as threads
@@ -60,6 +62,8 @@ def create_app() -> Starlette:
         *accounts_routes.routes,
         *threads_routes.routes,
         *threads_admin.routes,
+        *site_routes.routes,
+        *moderation_routes.routes,
     ]
     return Starlette(
         routes=routes,

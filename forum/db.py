@@ -16,6 +16,7 @@ MODEL_MODULES = [
     "forum.ratelimit",
     "forum.accounts.models",
     "forum.threads.models",
+    "forum.moderation.models",
 ]
 
 # Wait this long (ms) for another process's write lock instead of failing at once.

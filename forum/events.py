@@ -68,6 +68,23 @@ class PostDeleted(Happened):
 
 
 @dataclasses.dataclass(frozen=True)
+class PostRestored(Happened):
+    post_id: int
+    thread_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class PostHidden(Happened):
+    post_id: int
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class PostUnhidden(Happened):
+    post_id: int
+
+
+@dataclasses.dataclass(frozen=True)
 class LikeGiven(Happened):
     post_id: int
     author_id: int

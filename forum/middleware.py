@@ -81,6 +81,7 @@ class SessionMiddleware:
         key = self._cookie_key(scope)
         scope[web.SESSION_KEY] = key
         scope["user"] = await self._load_user(key) if key else permissions.Guest()
+        await web.localise(scope)
 
         if scope["method"] in UNSAFE_METHODS:
             body = await self._read_body(scope, receive)
@@ -95,8 +96,14 @@ class SessionMiddleware:
             receive = _replay(body)
 
         async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start" and _cookie_pending(scope):
-                MutableHeaders(scope=message).append("set-cookie", _cookie_header(scope))
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if not scope["path"].startswith("/static/"):
+                    # Pages differ by the reader's session and language; static files do not.
+                    headers.add_vary_header("Cookie")
+                    headers.add_vary_header("Accept-Language")
+                if _cookie_pending(scope):
+                    headers.append("set-cookie", _cookie_header(scope))
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)

@@ -21,10 +21,16 @@ class Guest:
     username = ""
     is_authenticated = False
     is_active = False
+    is_silenced = False
 
 
 def _member(user: Any) -> bool:
     return bool(user.is_authenticated and user.is_active)
+
+
+def _writer(user: Any) -> bool:
+    """A member who may write: signed in, not suspended, not silenced."""
+    return _member(user) and not user.is_silenced
 
 
 def signed_in(user: Any) -> bool:
@@ -41,13 +47,13 @@ def is_manager(user: Any) -> bool:
 
 
 def start_thread(user: Any, category: Any) -> bool:
-    if not _member(user) or category.archived:
+    if not _writer(user) or category.archived:
         return False
     return category.start_role == "member" or is_staff(user)
 
 
 def reply(user: Any, thread: Any) -> bool:
-    if not _member(user) or thread.deleted_at or thread.category.archived:
+    if not _writer(user) or thread.deleted_at or thread.category.archived:
         return False
     return not thread.locked or is_staff(user)
 
@@ -57,7 +63,7 @@ def edit_post(user: Any, post: Any) -> bool:
         return False
     if is_staff(user):
         return True
-    return post.author_id == user.id and not post.thread.locked
+    return _writer(user) and post.author_id == user.id and not post.thread.locked
 
 
 def delete_post(user: Any, post: Any) -> bool:
@@ -67,7 +73,7 @@ def delete_post(user: Any, post: Any) -> bool:
 
 
 def like(user: Any, post: Any) -> bool:
-    return _member(user) and not post.deleted_at and post.author_id != user.id
+    return _writer(user) and not post.deleted_at and post.author_id != user.id
 
 
 def mark_solution(user: Any, thread: Any) -> bool:
@@ -75,6 +81,25 @@ def mark_solution(user: Any, thread: Any) -> bool:
     if thread.category.kind != "support" or thread.deleted_at or not _member(user):
         return False
     return thread.author_id == user.id or is_staff(user)
+
+
+def flag(user: Any, post: Any) -> bool:
+    """Members flag others' posts for the moderators' attention."""
+    return _writer(user) and not post.deleted_at and post.author_id != user.id
+
+
+def moderate(user: Any) -> bool:
+    """The review queue, post and member actions, the audit log (/mod)."""
+    return is_staff(user)
+
+
+def manage_staff(user: Any) -> bool:
+    return is_manager(user)
+
+
+def view_hidden(user: Any, post: Any) -> bool:
+    """Staff, and the author (who is told why), read a hidden post."""
+    return is_staff(user) or (_member(user) and post.author_id == user.id)
 
 
 def view_revisions(user: Any, post: Any) -> bool:
@@ -90,6 +115,11 @@ def lock_thread(user: Any, thread: Any) -> bool:
 
 
 def manage_categories(user: Any) -> bool:
+    return is_manager(user)
+
+
+def manage_site(user: Any) -> bool:
+    """The community's name, default language and time zone."""
     return is_manager(user)
 
 

@@ -6,14 +6,15 @@ import hashlib
 import hmac
 import mimetypes
 import secrets
-from datetime import datetime
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, pass_context
 from markupsafe import Markup
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
@@ -123,15 +124,23 @@ async def serve_static(request: Request) -> Response:
 # --- Templates
 
 
+# Younger than this, a moment reads "3 hours ago"; older, it reads as a date.
+RELATIVE_FOR = timedelta(days=7)
+
+
 def _format_datetime(value: datetime | None) -> str:
-    return value.strftime("%d %b %Y, %H:%M") if value else ""
+    return i18n.format_datetime(value) if value else ""
 
 
 def _time_tag(value: datetime | None) -> Markup:
+    """<time> in the reader's language and zone: relative while recent, the full date on hover."""
     if value is None:
         return Markup("")
-    return Markup('<time datetime="{}">{}</time>').format(
-        value.isoformat(timespec="seconds"), _format_datetime(value)
+    absolute = i18n.format_datetime(value)
+    now = datetime.now(UTC)
+    shown = i18n.format_relative(value, now) if now - value < RELATIVE_FOR else absolute
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        value.isoformat(timespec="seconds"), absolute, shown
     )
 
 
@@ -151,23 +160,61 @@ def _environment() -> Environment:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
-        can=permissions, static=static_url, csrf_field=_csrf_field, page_window=page_window
+        can=permissions,
+        static=static_url,
+        csrf_field=_csrf_field,
+        page_window=page_window,
+        current_language=i18n.current_language,
+        languages=i18n.LANGUAGES,
     )
-    env.filters.update(datetime=_format_datetime, time=_time_tag)
+    env.filters.update(
+        datetime=_format_datetime,
+        time=_time_tag,
+        number=i18n.format_number,
+        tuple_pair=lambda value: (value, value),
+    )
     return env
+
+
+# Features add to what every page knows (the moderators' queue count, say) without this
+# module importing them: each provider returns extra context for a request.
+ContextProvider = Callable[[Request], Awaitable[dict[str, Any]]]
+context_providers: list[ContextProvider] = []
 
 
 async def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
     """Render a page with what every page needs: the user and the community's settings."""
-    page_context = {"user": request.user, "site": await site.get_all(), **(context or {})}
+    page_context = {"user": request.user, "site": await site.get_all()}
+    for provider in context_providers:
+        page_context.update(await provider(request))
+    page_context.update(context or {})
     return templates.TemplateResponse(request, name, page_context, status_code=status_code)
 
 
 def redirect(url: str) -> RedirectResponse:
     """The answer to a successful POST: see the result at its own address."""
     return RedirectResponse(url, status_code=303)
+
+
+# --- Language and time zone
+
+LANGUAGE_COOKIE = "forum_lang"
+
+
+async def localise(scope: dict) -> None:
+    """Choose the reader's language and time zone for this request (see i18n.choose_language)."""
+    user = scope["user"]
+    community = await site.get_all()
+    connection = HTTPConnection(scope)
+    code = i18n.choose_language(
+        getattr(user, "language", ""),
+        connection.cookies.get(LANGUAGE_COOKIE, ""),
+        connection.headers.get("accept-language", ""),
+        community["language"],
+    )
+    i18n.activate(code, getattr(user, "timezone", "") or community["timezone"])
 
 
 # --- Forms and parameters

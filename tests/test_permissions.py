@@ -45,6 +45,18 @@ MATRIX = {
     "/t/{thread_id:int}/lock": ("POST", STAFF, {"locked": "1"}),
     "/t/{thread_id:int}/pin": ("POST", STAFF, {"pinned": "1"}),
     "/p/{post_id:int}/revisions": ("GET", STAFF, None),
+    "/language/{code}": ("GET", ANYONE, None),
+    "/admin/settings": ("GET", MANAGER, None),
+    "/p/{post_id:int}/flag": ("GET", MEMBERS, None),
+    "/mod": ("GET", STAFF, None),
+    "/mod/queue": ("GET", STAFF, None),
+    "/mod/queue/decide": ("POST", STAFF, {"action": "dismiss", "post": "{post_id:int}"}),
+    "/mod/posts/{post_id:int}/{action}": ("GET", STAFF, None),
+    "/mod/posts/{post_id:int}/{action}/do": ("POST", STAFF, {"reason": "Off topic here"}),
+    "/mod/audit": ("GET", STAFF, None),
+    "/mod/users/{username}": ("GET", STAFF, None),
+    "/mod/users/{username}/act": ("POST", STAFF, {"action": "note", "body": "Watch this"}),
+    "/admin/staff": ("GET", MANAGER, None),
     "/admin/categories": ("GET", MANAGER, None),
     "/admin/categories/new": ("GET", MANAGER, None),
     "/admin/categories/{category_id:int}/edit": ("GET", MANAGER, None),
@@ -83,6 +95,8 @@ def _url(path: str, world: dict) -> str:
         .replace("{category_id:int}", str(world["category"].id))
         .replace("{path:path}", "forum.css")
         .replace("{token}", "not-the-token")
+        .replace("{code}", "tr")
+        .replace("{action}", "hide")
     )
 
 
@@ -93,6 +107,7 @@ async def test_each_route_answers_each_role_as_the_matrix_says(client, world, pa
     if role != "guest":
         await login(client, world["users"][role])
     url = _url(path, world)
+    form = {key: _url(value, world) for key, value in (form or {}).items()}
     response = await (client.get(url) if method == "GET" else submit(client, url, form))
     if role in allowed:
         assert response.status_code in (200, 301, 303), (url, role, response.status_code)

@@ -73,3 +73,10 @@ def test_the_page_list_shows_ends_and_neighbours_with_gaps():
     assert web.page_window(1, 1) == [1]
     assert web.page_window(5, 250) == [1, None, 3, 4, 5, 6, 7, None, 250]
     assert web.page_window(2, 4) == [1, 2, 3, 4]
+
+
+async def test_pages_vary_by_cookie_and_language_but_static_files_do_not(client, database):
+    page = await client.get("/")
+    assert "Cookie" in page.headers["vary"] and "Accept-Language" in page.headers["vary"]
+    css = re.search(r'href="(/static/forum\.[0-9a-f]{10}\.css)"', page.text).group(1)
+    assert "vary" not in (await client.get(css)).headers

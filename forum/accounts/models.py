@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 
 from tortoise import fields
 from tortoise.models import Model
@@ -23,9 +24,17 @@ class User(Model):
     bio = fields.TextField(default="")
     bio_html = fields.TextField(default="")
     website = fields.CharField(max_length=200, default="")
+    # Empty means "as the browser asks" (language) and "the community's" (time zone).
+    language = fields.CharField(max_length=8, default="")
+    timezone = fields.CharField(max_length=64, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     last_seen_at = fields.DatetimeField(null=True)
+    # Staff sanctions; each lifts itself when its time is up (None = until lifted by staff).
     suspended_at = fields.DatetimeField(null=True)
+    suspended_until = fields.DatetimeField(null=True)
+    suspension_reason = fields.CharField(max_length=500, default="")
+    silenced_until = fields.DatetimeField(null=True)
+    silence_reason = fields.CharField(max_length=500, default="")
 
     class Meta:
         table = "users"
@@ -34,7 +43,15 @@ class User(Model):
 
     @property
     def is_active(self) -> bool:
-        return self.suspended_at is None
+        """False while suspended: the member cannot sign in."""
+        if self.suspended_at is None:
+            return True
+        return self.suspended_until is not None and self.suspended_until <= datetime.now(UTC)
+
+    @property
+    def is_silenced(self) -> bool:
+        """True while silenced: the member reads but cannot post, like or flag."""
+        return self.silenced_until is not None and self.silenced_until > datetime.now(UTC)
 
     @property
     def name(self) -> str:

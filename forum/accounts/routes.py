@@ -6,9 +6,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from forum import permissions
+from forum import i18n, permissions
 from forum.accounts import service
 from forum.forms import Invalid
+from forum.i18n import gettext as _
 from forum.permissions import ensure
 from forum.web import (
     client_id,
@@ -34,7 +35,7 @@ async def register(request: Request) -> Response:
     values = {name: field(form, name) for name in ("username", "email")}
     try:
         if field(form, HONEYPOT):
-            raise Invalid({"form": "Please leave the hidden field empty."})
+            raise Invalid({"form": _("Please leave the hidden field empty.")})
         user = await service.register(
             values["username"], values["email"], field(form, "password"), client=client_id(request)
         )
@@ -108,7 +109,13 @@ async def setup(request: Request) -> Response:
 async def profile_settings(request: Request) -> Response:
     ensure(permissions.signed_in(request.user))
     user = request.user
-    values = {"display_name": user.display_name, "bio": user.bio, "website": user.website}
+    values = {
+        "display_name": user.display_name,
+        "bio": user.bio,
+        "website": user.website,
+        "language": user.language,
+        "timezone": user.timezone,
+    }
     errors: dict[str, str] = {}
     saved = False
     if request.method == "POST":
@@ -123,7 +130,8 @@ async def profile_settings(request: Request) -> Response:
     status = 400 if errors else 200
     return await render(
         request, "accounts/settings_profile.html",
-        {"form": values, "errors": errors, "saved": saved}, status,
+        {"form": values, "errors": errors, "saved": saved, "timezones": i18n.timezones()},
+        status,
     )  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from forum import events, markup, ratelimit
+from forum import events, i18n, markup, ratelimit
 from forum.accounts.models import ROLES, Session, User
 from forum.forms import Invalid, check_length
 from forum.i18n import gettext as _
@@ -145,7 +145,7 @@ async def authenticate(login: str, password: str, *, client: str) -> User:
         # One message whether or not the account exists: no account enumeration.
         raise Invalid({"login": _("That username or e-mail and password do not match.")})
     if not user.is_active:
-        raise Invalid({"login": _("This account is suspended.")})
+        raise Invalid({"login": suspension_message(user)})
     await ratelimit.reset("login-fail", user.id, LOGIN_WINDOW)
     return user
 
@@ -170,9 +170,22 @@ async def end_other_sessions(user: User, keep_key: str | None = None) -> int:
     return await sessions.delete()
 
 
-async def update_profile(user: User, *, display_name: str, bio: str, website: str) -> User:
+async def update_profile(
+    user: User,
+    *,
+    display_name: str,
+    bio: str,
+    website: str,
+    language: str = "",
+    timezone: str = "",
+) -> User:
+    """The member's public profile and their reading preferences ("" = automatic)."""
     display_name, bio, website = display_name.strip(), bio.strip(), website.strip()
     errors: dict[str, str] = {}
+    if language and language not in i18n.LANGUAGES:
+        errors["language"] = _("Choose a language.")
+    if timezone and not i18n.valid_timezone(timezone):
+        errors["timezone"] = _("Choose a time zone from the list.")
     if len(display_name) > 50:
         errors["display_name"] = _("Use at most %(n)d characters.") % {"n": 50}
     if len(bio) > 2000:
@@ -184,8 +197,11 @@ async def update_profile(user: User, *, display_name: str, bio: str, website: st
     if errors:
         raise Invalid(errors)
     user.display_name, user.bio, user.website = display_name, bio, website
+    user.language, user.timezone = language, timezone
     user.bio_html = markup.render(bio)
-    await user.save(update_fields=["display_name", "bio", "bio_html", "website"])
+    await user.save(
+        update_fields=["display_name", "bio", "bio_html", "website", "language", "timezone"]
+    )
     return user
 
 
@@ -212,6 +228,65 @@ async def change_email(user: User, *, password: str, email: str) -> None:
         raise Invalid(errors)
     user.email, user.email_key = email, email.casefold()
     await user.save(update_fields=["email", "email_key"])
+
+
+def suspension_message(user: User) -> str:
+    """What a suspended member reads when they try to sign in: until when, and why."""
+    if user.suspended_until:
+        message = _("This account is suspended until %(when)s.") % {
+            "when": i18n.format_datetime(user.suspended_until)
+        }
+    else:
+        message = _("This account is suspended.")
+    if user.suspension_reason:
+        message += " " + _("Reason: %(reason)s") % {"reason": user.suspension_reason}
+    return message
+
+
+# --- Staff sanctions and roles. Moderation calls these inside its own transaction, beside the
+# audit row it writes, so the two exist together or not at all.
+
+
+def _check_reason(reason: str) -> str:
+    reason = reason.strip()
+    errors: dict[str, str] = {}
+    check_length(errors, "reason", reason, minimum=3, maximum=500, label=_("Reason"))
+    if errors:
+        raise Invalid(errors)
+    return reason
+
+
+async def suspend(user: User, *, until: datetime | None, reason: str) -> None:
+    """The member cannot sign in until `until` (None: until lifted); every session ends now."""
+    user.suspension_reason = _check_reason(reason)
+    user.suspended_at, user.suspended_until = datetime.now(UTC), until
+    await user.save(update_fields=["suspended_at", "suspended_until", "suspension_reason"])
+    await end_other_sessions(user)
+
+
+async def lift_suspension(user: User) -> None:
+    user.suspended_at = user.suspended_until = None
+    user.suspension_reason = ""
+    await user.save(update_fields=["suspended_at", "suspended_until", "suspension_reason"])
+
+
+async def silence(user: User, *, until: datetime, reason: str) -> None:
+    """The member can read but not post, like or flag until `until`."""
+    user.silence_reason = _check_reason(reason)
+    user.silenced_until = until
+    await user.save(update_fields=["silenced_until", "silence_reason"])
+
+
+async def lift_silence(user: User) -> None:
+    user.silenced_until, user.silence_reason = None, ""
+    await user.save(update_fields=["silenced_until", "silence_reason"])
+
+
+async def set_role(user: User, role: str) -> None:
+    if role not in ROLES:
+        raise Invalid({"role": _("Unknown role.")})
+    user.role = role
+    await user.save(update_fields=["role"])
 
 
 async def get_by_username(username: str) -> User | None:

@@ -7,7 +7,7 @@ import time
 from tortoise import fields
 from tortoise.models import Model
 
-DEFAULTS = {"name": "Community"}
+DEFAULTS = {"name": "Community", "language": "en", "timezone": "UTC"}
 
 # Other processes see a change within this many seconds; this process sees it at once.
 _CACHE_SECONDS = 30.0

@@ -102,6 +102,10 @@ class Post(Model):
     deleted_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "forum.User", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    # Hidden by staff or by members' flags, pending review: shown to staff and, with the
+    # reason, to its author; a placeholder to everyone else.
+    hidden_at = fields.DatetimeField(null=True)
+    hidden_reason = fields.CharField(max_length=500, default="")
 
     class Meta:
         table = "post"

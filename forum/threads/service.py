@@ -48,7 +48,7 @@ async def ensure_default_category() -> None:
         await Category.create(
             name="General",
             slug="general",
-            description="Anything about the brand and its products.",
+            description=_("Anything about the brand and its products."),
             kind="discussion",
         )
 
@@ -291,6 +291,50 @@ async def delete_post(post: Post, actor: User) -> None:
         )
 
 
+async def restore_post(post: Post, actor: User) -> None:
+    """Undo a deletion (staff): the post, or the thread for an opening post, is shown again."""
+    thread = post.thread
+    async with in_transaction():
+        if not await Post.filter(id=post.id, deleted_at__isnull=False).update(
+            deleted_at=None, deleted_by_id=None
+        ):
+            return
+        post.deleted_at = None
+        if post.number == 1:
+            await Thread.filter(id=thread.id).update(deleted_at=None)
+            await Category.filter(id=thread.category_id).update(
+                thread_count=F("thread_count") + 1,
+                post_count=F("post_count") + (thread.reply_count + 1),
+            )
+        else:
+            await Thread.filter(id=thread.id).update(reply_count=F("reply_count") + 1)
+            await Category.filter(id=thread.category_id).update(post_count=F("post_count") + 1)
+        await events.record(
+            events.PostRestored(actor_id=actor.id, post_id=post.id, thread_id=thread.id)
+        )
+
+
+async def hide_post(post: Post, actor_id: int | None, reason: str) -> bool:
+    """Hide a post pending review (staff, or the flags of several members: actor None)."""
+    changed = await Post.filter(id=post.id, hidden_at__isnull=True).update(
+        hidden_at=now(), hidden_reason=reason[:500]
+    )
+    if changed:
+        post.hidden_at, post.hidden_reason = now(), reason[:500]
+        await events.record(events.PostHidden(actor_id=actor_id, post_id=post.id, reason=reason))
+    return bool(changed)
+
+
+async def unhide_post(post: Post, actor: User) -> bool:
+    changed = await Post.filter(id=post.id, hidden_at__isnull=False).update(
+        hidden_at=None, hidden_reason=""
+    )
+    if changed:
+        post.hidden_at, post.hidden_reason = None, ""
+        await events.record(events.PostUnhidden(actor_id=actor.id, post_id=post.id))
+    return bool(changed)
+
+
 async def like(post: Post, user: User) -> bool:
     """Like a post once; returns False when it was already liked."""
     try:
@@ -376,12 +420,11 @@ async def get_thread(thread_id: int, *, with_deleted: bool = False) -> Thread | 
     return await query.select_related("category", "author").first()
 
 
-async def get_post(post_id: int) -> Post | None:
-    return (
-        await Post.filter(id=post_id, thread__deleted_at__isnull=True)
-        .select_related("thread", "thread__category", "author")
-        .first()
-    )
+async def get_post(post_id: int, *, with_deleted: bool = False) -> Post | None:
+    query = Post.filter(id=post_id)
+    if not with_deleted:
+        query = query.filter(thread__deleted_at__isnull=True)
+    return await query.select_related("thread", "thread__category", "author").first()
 
 
 @dataclass

@@ -159,3 +159,19 @@ def test_site_has_a_favicon(pages: Pages) -> None:
     )
     response = page.request.get(icon)
     assert response.status == 200, f"{icon} answers {response.status}"
+
+
+def test_guest_switches_the_language_from_the_footer(pages: Pages) -> None:
+    page = pages.new(360)
+    page.goto("/categories")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.locator("footer").get_by_role("link", name="Türkçe").click()
+    expect(page).to_have_url(re.compile(r"/categories$"))
+    expect(page.locator("html")).to_have_attribute("lang", "tr")
+    expect(page.locator(".main-nav")).to_contain_text("Kategoriler")
+    page.locator("footer").get_by_role("link", name="Русский").click()
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    expect(page.locator("h1")).to_have_text("Категории")
+    page.goto("/")  # the choice sticks for the rest of the visit
+    expect(page.locator(".main-nav")).to_contain_text("Категории")
+    assert_no_horizontal_scroll(page)

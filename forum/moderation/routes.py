@@ -1,0 +1,236 @@
+"""Flagging for members; the review queue, post and member actions, audit log for staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from forum import permissions as can
+from forum import web
+from forum.accounts import service as accounts
+from forum.accounts.models import User
+from forum.forms import Invalid
+from forum.i18n import gettext as _
+from forum.moderation import service
+from forum.moderation.models import FLAG_REASONS
+from forum.permissions import ensure
+from forum.threads import service as threads
+from forum.threads.models import POSTS_PER_PAGE, Post
+from forum.web import field, form_data, not_found, redirect, render
+
+
+async def _staff_context(request: Request) -> dict[str, Any]:
+    if can.moderate(request.user):
+        return {"review_count": await service.open_flag_count()}
+    return {}
+
+
+web.context_providers.append(_staff_context)
+
+
+async def _post_or_404(request: Request, *, with_deleted: bool = False) -> Post:
+    post = await threads.get_post(request.path_params["post_id"], with_deleted=with_deleted)
+    if post is None:
+        raise not_found()
+    return post
+
+
+async def _member_or_404(request: Request) -> User:
+    member = await accounts.get_by_username(request.path_params["username"])
+    if member is None:
+        raise not_found()
+    return member
+
+
+async def flag_post(request: Request) -> Response:
+    post = await _post_or_404(request)
+    ensure(can.flag(request.user, post))
+    values = {"reason": "", "note": ""}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = await form_data(request)
+        values = {name: field(form, name) for name in values}
+        try:
+            await service.flag_post(post, request.user, **values)
+            page = (post.number - 1) // POSTS_PER_PAGE + 1
+            return redirect(f"{post.thread.url}?page={page}&flagged=1#p{post.number}")
+        except Invalid as error:
+            errors = error.errors
+    return await render(
+        request, "moderation/flag.html",
+        {"post": post, "form": values, "errors": errors, "reasons": FLAG_REASONS},
+        400 if errors else 200,
+    )  # fmt: skip
+
+
+async def mod_index(request: Request) -> Response:
+    ensure(can.moderate(request.user))
+    return redirect("/mod/queue")
+
+
+async def queue_page(request: Request, errors: dict | None = None) -> Response:
+    ensure(can.moderate(request.user))
+    raw = request.query_params.get("category", "")
+    category_id = int(raw) if raw.isdigit() else None
+    return await render(
+        request, "moderation/queue.html",
+        {"items": await service.queue(category_id), "categories": await threads.categories(True),
+         "category_id": category_id, "errors": errors or {}},
+        400 if errors else 200,
+    )  # fmt: skip
+
+
+QUEUE_ACTIONS = {
+    "dismiss": service.dismiss_flags,
+    "hide": service.hide_post,
+    "delete": service.delete_post,
+}
+
+
+async def queue_decide(request: Request) -> Response:
+    """One decision for every selected post (one, from its own buttons, or several at once)."""
+    ensure(can.moderate(request.user))
+    form = await form_data(request)
+    action = QUEUE_ACTIONS.get(field(form, "action"))
+    only = request.query_params.get("only", "")
+    chosen = [only] if only else form.getlist("post")
+    ids = [int(value) for value in chosen if str(value).isdigit()]
+    if action is None or not ids:
+        return await queue_page(request, {"form": _("Select at least one post and an action.")})
+    for post_id in ids:
+        post = await threads.get_post(post_id)
+        if post is None:
+            continue
+        try:
+            await action(post, request.user, field(form, "reason"))
+        except Invalid as error:
+            return await queue_page(request, error.errors)
+    return redirect("/mod/queue")
+
+
+POST_ACTIONS = {
+    "hide": service.hide_post,
+    "unhide": service.unhide_post,
+    "delete": service.delete_post,
+    "restore": service.restore_post,
+}
+
+
+async def post_action(request: Request) -> Response:
+    """Hide, unhide, delete or restore one post from its thread page."""
+    ensure(can.moderate(request.user))
+    post = await _post_or_404(request, with_deleted=True)
+    action = POST_ACTIONS.get(request.path_params["action"])
+    if action is None:
+        raise not_found()
+    form = await form_data(request)
+    try:
+        await action(post, request.user, field(form, "reason"))
+    except Invalid as error:
+        return await render(
+            request, "moderation/post_action.html",
+            {"post": post, "action": request.path_params["action"], "errors": error.errors,
+             "form": {"reason": field(form, "reason")}},
+            400,
+        )  # fmt: skip
+    return redirect(post.url if not post.thread.deleted_at or post.number > 1 else "/mod/audit")
+
+
+async def post_action_form(request: Request) -> Response:
+    """Without JavaScript, the reason for hiding is asked on a page of its own."""
+    ensure(can.moderate(request.user))
+    post = await _post_or_404(request, with_deleted=True)
+    if request.path_params["action"] not in POST_ACTIONS:
+        raise not_found()
+    return await render(
+        request, "moderation/post_action.html",
+        {"post": post, "action": request.path_params["action"], "errors": {},
+         "form": {"reason": ""}},
+    )  # fmt: skip
+
+
+async def audit_page(request: Request) -> Response:
+    ensure(can.moderate(request.user))
+    params = request.query_params
+    before = params.get("before", "")
+    entries = await service.audit_log(
+        actor=params.get("actor", ""), action=params.get("action", ""),
+        before=int(before) if before.isdigit() else None,
+    )  # fmt: skip
+    return await render(
+        request, "moderation/audit.html",
+        {"entries": entries, "actor": params.get("actor", ""), "action": params.get("action", ""),
+         "more": len(entries) == service.AUDIT_PAGE, "actions": service.AUDIT_ACTIONS},
+    )  # fmt: skip
+
+
+async def member_page(request: Request, errors: dict | None = None, form=None) -> Response:
+    ensure(can.moderate(request.user))
+    member = await _member_or_404(request)
+    return await render(
+        request, "moderation/member.html",
+        {"member": member, "record": await service.member_record(member),
+         "errors": errors or {}, "form": form or {}},
+        400 if errors else 200,
+    )  # fmt: skip
+
+
+async def member_action(request: Request) -> Response:
+    ensure(can.moderate(request.user))
+    member = await _member_or_404(request)
+    form = await form_data(request)
+    action, reason, days = field(form, "action"), field(form, "reason"), field(form, "days")
+    try:
+        if action == "suspend":
+            await service.suspend_user(member, request.user, days=days, reason=reason)
+        elif action == "silence":
+            await service.silence_user(member, request.user, days=days, reason=reason)
+        elif action == "lift":
+            await service.lift_sanctions(member, request.user, reason)
+        elif action == "note":
+            await service.add_note(member, request.user, field(form, "body"))
+        else:
+            raise not_found()
+    except Invalid as error:
+        values = {"action": action, "reason": reason, "days": days, "body": field(form, "body")}
+        return await member_page(request, error.errors, values)
+    return redirect(f"/mod/users/{member.username}")
+
+
+async def staff_page(request: Request) -> Response:
+    ensure(can.manage_staff(request.user))
+    errors: dict[str, str] = {}
+    values = {"username": "", "role": "moderator"}
+    if request.method == "POST":
+        form = await form_data(request)
+        values = {"username": field(form, "username").strip(), "role": field(form, "role")}
+        member = await accounts.get_by_username(values["username"])
+        try:
+            if member is None:
+                raise Invalid({"username": _("No member has that username.")})
+            await service.set_role(member, request.user, values["role"])
+            return redirect("/admin/staff")
+        except Invalid as error:
+            errors = error.errors
+    return await render(
+        request, "moderation/staff.html",
+        {"staff": await service.staff_members(), "form": values, "errors": errors},
+        400 if errors else 200,
+    )  # fmt: skip
+
+
+routes = [
+    Route("/p/{post_id:int}/flag", flag_post, methods=["GET", "POST"]),
+    Route("/mod", mod_index),
+    Route("/mod/queue", queue_page),
+    Route("/mod/queue/decide", queue_decide, methods=["POST"]),
+    Route("/mod/posts/{post_id:int}/{action}", post_action_form),
+    Route("/mod/posts/{post_id:int}/{action}/do", post_action, methods=["POST"]),
+    Route("/mod/audit", audit_page),
+    Route("/mod/users/{username}", member_page),
+    Route("/mod/users/{username}/act", member_action, methods=["POST"]),
+    Route("/admin/staff", staff_page, methods=["GET", "POST"]),
+]

@@ -1,0 +1,305 @@
+"""Moderation: members flag posts; staff decide in one queue, act on posts and members.
+
+Every staff action writes its audit row in the same transaction as the change itself, so the
+log never misses an action and never records one that did not happen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from forum import ratelimit
+from forum.accounts import service as accounts
+from forum.accounts.models import User
+from forum.forms import Invalid
+from forum.i18n import gettext as _
+from forum.moderation.models import FLAG_REASONS, AuditEntry, Flag, StaffNote
+from forum.threads import service as threads
+from forum.threads.models import Post, Thread
+
+# Flags from this many different members hide a post until staff review it.
+FLAGS_TO_HIDE = 3
+# Flags one member may raise per day.
+FLAGS_PER_DAY = 10
+NOTE_MAX = 500
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def audit(actor: User | None, action: str, target: Any, reason: str = "") -> AuditEntry:
+    """Append one row to the audit log (call inside the action's transaction)."""
+    if isinstance(target, User):
+        kind, label, url = "user", target.username, f"/mod/users/{target.username}"
+    elif isinstance(target, Post):
+        kind, label, url = "post", f"{target.thread.title} #{target.number}", target.url
+    elif isinstance(target, Thread):
+        kind, label, url = "thread", target.title, target.url
+    else:
+        raise TypeError(f"cannot audit {target!r}")
+    return await AuditEntry.create(
+        actor_id=actor.id if actor else None, action=action, target_type=kind,
+        target_id=target.id, target_label=label[:200], target_url=url, reason=reason,
+    )  # fmt: skip
+
+
+# --- Members flag posts
+
+
+async def flag_post(post: Post, flagger: User, *, reason: str, note: str = "") -> Flag:
+    """Flag a post once; enough flags from different members hide it pending review."""
+    note = note.strip()
+    errors: dict[str, str] = {}
+    if reason not in FLAG_REASONS:
+        errors["reason"] = _("Choose why you are flagging this post.")
+    elif reason == "other" and not note:
+        errors["note"] = _("Tell the moderators what is wrong.")
+    if len(note) > NOTE_MAX:
+        errors["note"] = _("Use at most %(n)d characters.") % {"n": NOTE_MAX}
+    if not errors and await Flag.filter(post_id=post.id, user_id=flagger.id).exists():
+        errors["reason"] = _("You have already flagged this post.")
+    if not errors and await ratelimit.hit("flag", flagger.id, 86400) > FLAGS_PER_DAY:
+        errors["reason"] = _("You have flagged many posts today. Please try again tomorrow.")
+    if errors:
+        raise Invalid(errors)
+    try:
+        async with in_transaction():
+            flag = await Flag.create(post=post, user=flagger, reason=reason, note=note)
+            open_flags = await Flag.filter(post_id=post.id, resolved_at__isnull=True).count()
+            if open_flags >= FLAGS_TO_HIDE and not post.hidden_at:
+                hidden_reason = _("Hidden after flags from members, pending review.")
+                await threads.hide_post(post, None, hidden_reason)
+                await audit(None, "auto_hide", post, hidden_reason)
+    except IntegrityError:
+        raise Invalid({"reason": _("You have already flagged this post.")}) from None
+    return flag
+
+
+@dataclass
+class QueueItem:
+    post: Post
+    flags: list[Flag]
+    # The author's history at a glance.
+    author_posts: int
+    author_flags_upheld: int
+
+
+async def queue(category_id: int | None = None) -> list[QueueItem]:
+    """Posts with open flags, oldest flag first, each with every flag and its author's record."""
+    open_flags = Flag.filter(resolved_at__isnull=True)
+    if category_id:
+        open_flags = open_flags.filter(post__thread__category_id=category_id)
+    flags = await open_flags.order_by("created_at").select_related("user")
+    by_post: dict[int, list[Flag]] = {}
+    for flag in flags:
+        by_post.setdefault(flag.post_id, []).append(flag)
+    if not by_post:
+        return []
+    posts = {
+        post.id: post
+        for post in await Post.filter(id__in=list(by_post)).select_related(
+            "thread", "thread__category", "author"
+        )
+    }
+    author_ids = list({post.author_id for post in posts.values()})
+    post_counts = await _count_by(Post.filter(author_id__in=author_ids), "author_id")
+    upheld = await _count_by(
+        Flag.filter(post__author_id__in=author_ids, resolution="upheld"), "post__author_id"
+    )
+    return [
+        QueueItem(post, by_post[post_id], post_counts.get(post.author_id, 0),
+                  upheld.get(post.author_id, 0))
+        for post_id in by_post
+        if (post := posts.get(post_id))
+    ]  # fmt: skip
+
+
+async def _count_by(query: Any, field: str) -> dict[int, int]:
+    from tortoise.functions import Count
+
+    rows = await query.annotate(n=Count("id")).group_by(field).values(field, "n")
+    return {row[field]: row["n"] for row in rows}
+
+
+async def open_flag_count() -> int:
+    """Posts waiting for a decision, for the staff's navigation."""
+    return len(set(await Flag.filter(resolved_at__isnull=True).values_list("post_id", flat=True)))
+
+
+async def _resolve_flags(post: Post, actor: User, resolution: str) -> int:
+    return await Flag.filter(post_id=post.id, resolved_at__isnull=True).update(
+        resolved_at=now(), resolution=resolution, resolved_by_id=actor.id
+    )
+
+
+async def dismiss_flags(post: Post, actor: User, reason: str = "") -> None:
+    """The flags were wrong: close them, and show the post again if flags had hidden it."""
+    async with in_transaction():
+        await _resolve_flags(post, actor, "dismissed")
+        if post.hidden_at:
+            await threads.unhide_post(post, actor)
+        await audit(actor, "dismiss_flags", post, reason)
+
+
+async def hide_post(post: Post, actor: User, reason: str) -> None:
+    """Hide a post (its author sees why); open flags on it are upheld."""
+    reason = _required_reason(reason)
+    async with in_transaction():
+        await threads.hide_post(post, actor.id, reason)
+        await _resolve_flags(post, actor, "upheld")
+        await audit(actor, "hide_post", post, reason)
+
+
+async def unhide_post(post: Post, actor: User, reason: str = "") -> None:
+    async with in_transaction():
+        await threads.unhide_post(post, actor)
+        await audit(actor, "unhide_post", post, reason)
+
+
+async def delete_post(post: Post, actor: User, reason: str = "") -> None:
+    async with in_transaction():
+        await threads.delete_post(post, actor)
+        await _resolve_flags(post, actor, "upheld")
+        await audit(actor, "delete_post", post, reason)
+
+
+async def restore_post(post: Post, actor: User, reason: str = "") -> None:
+    async with in_transaction():
+        await threads.restore_post(post, actor)
+        await audit(actor, "restore_post", post, reason)
+
+
+def _required_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not 3 <= len(reason) <= NOTE_MAX:
+        raise Invalid({"reason": _("Give a reason of 3 to %(n)d characters.") % {"n": NOTE_MAX}})
+    return reason
+
+
+# --- Acting on members
+
+
+def _until(days: str) -> datetime | None:
+    """ "7" -> a week from now; "" or "0" -> no end (suspension only)."""
+    if not days.strip() or days.strip() == "0":
+        return None
+    if not days.strip().isdigit() or not 1 <= int(days) <= 3650:
+        raise Invalid({"days": _("Enter a number of days from 1 to 3650.")})
+    return now() + timedelta(days=int(days))
+
+
+def _not_staff(user: User) -> None:
+    if user.role != "member":
+        raise Invalid({"form": _("Staff cannot be sanctioned; change their role first.")})
+
+
+async def suspend_user(user: User, actor: User, *, days: str, reason: str) -> None:
+    """No sign-in until the period ends (no days: until lifted); every session ends at once."""
+    _not_staff(user)
+    until = _until(days)
+    async with in_transaction():
+        await accounts.suspend(user, until=until, reason=reason)
+        await audit(actor, "suspend", user, reason)
+
+
+async def silence_user(user: User, actor: User, *, days: str, reason: str) -> None:
+    """Reading only until the period ends."""
+    _not_staff(user)
+    until = _until(days)
+    if until is None:
+        raise Invalid({"days": _("Enter a number of days from 1 to 3650.")})
+    async with in_transaction():
+        await accounts.silence(user, until=until, reason=reason)
+        await audit(actor, "silence", user, reason)
+
+
+async def lift_sanctions(user: User, actor: User, reason: str = "") -> None:
+    async with in_transaction():
+        await accounts.lift_suspension(user)
+        await accounts.lift_silence(user)
+        await audit(actor, "lift_sanctions", user, reason)
+
+
+async def add_note(user: User, author: User, body: str) -> StaffNote:
+    body = body.strip()
+    if not 1 <= len(body) <= 2000:
+        raise Invalid({"body": _("Write a note of at most %(n)d characters.") % {"n": 2000}})
+    async with in_transaction():
+        note = await StaffNote.create(user=user, author=author, body=body)
+        await audit(author, "add_note", user)
+    return note
+
+
+async def set_role(user: User, actor: User, role: str) -> None:
+    """Promote a member to moderator, or back (the manager only; not their own role)."""
+    if role not in ("member", "moderator"):
+        raise Invalid({"role": _("Choose member or moderator.")})
+    if user.id == actor.id or user.role == "manager":
+        raise Invalid({"role": _("The manager's own role cannot be changed here.")})
+    async with in_transaction():
+        await accounts.set_role(user, role)
+        await audit(actor, f"role_{role}", user)
+
+
+# --- Reading
+
+
+@dataclass
+class MemberRecord:
+    """The 360-degree view of a member for staff."""
+
+    threads: list[Thread]
+    posts: list[Post]
+    flags_made: list[Flag]
+    flags_received: list[Flag]
+    actions: list[AuditEntry]
+    notes: list[StaffNote]
+
+
+async def member_record(user: User, limit: int = 50) -> MemberRecord:
+    return MemberRecord(
+        threads=await Thread.filter(author_id=user.id).order_by("-created_at").limit(limit)
+        .select_related("category"),
+        posts=await Post.filter(author_id=user.id).order_by("-created_at").limit(limit)
+        .select_related("thread"),
+        flags_made=await Flag.filter(user_id=user.id).order_by("-created_at").limit(limit)
+        .select_related("post", "post__thread"),
+        flags_received=await Flag.filter(post__author_id=user.id).order_by("-created_at")
+        .limit(limit).select_related("post", "post__thread", "user"),
+        actions=await AuditEntry.filter(target_type="user", target_id=user.id)
+        .order_by("-created_at").limit(limit).select_related("actor"),
+        notes=await StaffNote.filter(user_id=user.id).order_by("-created_at")
+        .select_related("author"),
+    )  # fmt: skip
+
+
+AUDIT_PAGE = 50
+AUDIT_ACTIONS = (
+    "auto_hide", "dismiss_flags", "hide_post", "unhide_post", "delete_post", "restore_post",
+    "suspend", "silence", "lift_sanctions", "add_note", "role_moderator", "role_member",
+)  # fmt: skip
+
+
+async def audit_log(
+    *, actor: str = "", action: str = "", before: int | None = None
+) -> list[AuditEntry]:
+    """Newest first, paged by id; filtered by actor username and action."""
+    query = AuditEntry.all()
+    if actor:
+        found = await accounts.get_by_username(actor)
+        query = query.filter(actor_id=found.id if found else -1)
+    if action:
+        query = query.filter(action=action)
+    if before:
+        query = query.filter(id__lt=before)
+    return await query.order_by("-id").limit(AUDIT_PAGE).select_related("actor")
+
+
+async def staff_members() -> list[User]:
+    return await User.filter(role__in=["moderator", "manager"]).order_by("role", "username")
