@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -46,6 +47,12 @@ async def error_page(request: Request, status: int, *, csrf: bool = False) -> Re
 
 async def http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    user = request.scope.get("user")
+    if exc.status_code == 403 and request.method == "GET" and not getattr(user, "id", None):
+        # A guest reaching a members' or staff page is asked to sign in first, then sent back.
+        from forum.web import redirect
+
+        return redirect(f"/login?next={quote(request.url.path)}")
     response = await error_page(request, exc.status_code)
     if exc.headers:
         response.headers.update(exc.headers)

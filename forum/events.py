@@ -56,6 +56,14 @@ class PostCreated(Happened):
 
 
 @dataclasses.dataclass(frozen=True)
+class PostHeld(Happened):
+    """A new member's post waits for a moderator; PostCreated follows when it is approved."""
+
+    post_id: int
+    thread_id: int
+
+
+@dataclasses.dataclass(frozen=True)
 class PostEdited(Happened):
     post_id: int
     revision_id: int

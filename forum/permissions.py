@@ -73,7 +73,7 @@ def delete_post(user: Any, post: Any) -> bool:
 
 
 def like(user: Any, post: Any) -> bool:
-    return _writer(user) and not post.deleted_at and post.author_id != user.id
+    return _writer(user) and not post.deleted_at and not post.held and post.author_id != user.id
 
 
 def mark_solution(user: Any, thread: Any) -> bool:
@@ -85,7 +85,7 @@ def mark_solution(user: Any, thread: Any) -> bool:
 
 def flag(user: Any, post: Any) -> bool:
     """Members flag others' posts for the moderators' attention."""
-    return _writer(user) and not post.deleted_at and post.author_id != user.id
+    return _writer(user) and not post.deleted_at and not post.held and post.author_id != user.id
 
 
 def moderate(user: Any) -> bool:
@@ -95,6 +95,11 @@ def moderate(user: Any) -> bool:
 
 def manage_staff(user: Any) -> bool:
     return is_manager(user)
+
+
+def view_held(user: Any, item: Any) -> bool:
+    """A held thread or post is seen by its author (marked as awaiting approval) and staff."""
+    return is_staff(user) or (_member(user) and item.author_id == user.id)
 
 
 def view_hidden(user: Any, post: Any) -> bool:

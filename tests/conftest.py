@@ -159,6 +159,12 @@ def _no_post_rate_limit(monkeypatch) -> None:
     monkeypatch.setattr(threads, "POSTS_PER_MINUTE", 10_000)
 
 
+@pytest.fixture(autouse=True)
+def _new_members_post_at_once(monkeypatch) -> None:
+    """Factories' members post without waiting for approval; tests of holding set it back."""
+    monkeypatch.setitem(site.DEFAULTS, "hold_first_posts", "0")
+
+
 @pytest.fixture
 async def member(database) -> User:
     return await make_user("ana")

@@ -124,10 +124,12 @@ async def test_the_manager_sets_the_communitys_name_default_language_and_time_zo
     await login(client, manager)
     response = await submit(
         client, "/admin/settings",
-        {"name": "Lumio Topluluğu", "language": "tr", "timezone": "Europe/Istanbul"},
+        {"name": "Lumio Topluluğu", "language": "tr", "timezone": "Europe/Istanbul",
+         "hold_first_posts": "2"},
     )  # fmt: skip
     assert response.status_code == 303
-    assert (await site.get_all())["language"] == "tr"
+    settings = await site.get_all()
+    assert (settings["language"], settings["hold_first_posts"]) == ("tr", "2")
     client.cookies.clear()
     home = await client.get("/", headers={"accept-language": "de"})
     assert '<html lang="tr">' in home.text and "Lumio Topluluğu" in home.text
@@ -136,10 +138,11 @@ async def test_the_manager_sets_the_communitys_name_default_language_and_time_zo
 async def test_bad_community_settings_keep_the_input(client, manager):
     await login(client, manager)
     response = await submit(
-        client, "/admin/settings", {"name": "X", "language": "de", "timezone": "Nowhere"}
-    )
+        client, "/admin/settings",
+        {"name": "X", "language": "de", "timezone": "Nowhere", "hold_first_posts": "-1"},
+    )  # fmt: skip
     assert response.status_code == 400
-    for name in ("name", "language", "timezone"):
+    for name in ("name", "language", "timezone", "hold_first_posts"):
         assert f'id="{name}-error"' in response.text
 
 

@@ -24,7 +24,7 @@ from forum.web import field, form_data, not_found, redirect, render
 
 async def _staff_context(request: Request) -> dict[str, Any]:
     if can.moderate(request.user):
-        return {"review_count": await service.open_flag_count()}
+        return {"review_count": await service.queue_count()}
     return {}
 
 
@@ -33,7 +33,7 @@ web.context_providers.append(_staff_context)
 
 async def _post_or_404(request: Request, *, with_deleted: bool = False) -> Post:
     post = await threads.get_post(request.path_params["post_id"], with_deleted=with_deleted)
-    if post is None:
+    if post is None or (post.held and not can.view_held(request.user, post)):
         raise not_found()
     return post
 
@@ -75,15 +75,20 @@ async def queue_page(request: Request, errors: dict | None = None) -> Response:
     ensure(can.moderate(request.user))
     raw = request.query_params.get("category", "")
     category_id = int(raw) if raw.isdigit() else None
+    kind = request.query_params.get("type", "")
+    kind = kind if kind in service.QUEUE_KINDS else ""
     return await render(
         request, "moderation/queue.html",
-        {"items": await service.queue(category_id), "categories": await threads.categories(True),
-         "category_id": category_id, "errors": errors or {}},
+        {"items": await service.queue(category_id, kind),
+         "categories": await threads.categories(True), "category_id": category_id,
+         "kind": kind, "errors": errors or {}},
         400 if errors else 200,
     )  # fmt: skip
 
 
 QUEUE_ACTIONS = {
+    "approve": service.approve_post,
+    "reject": service.reject_post,
     "dismiss": service.dismiss_flags,
     "hide": service.hide_post,
     "delete": service.delete_post,

@@ -81,29 +81,43 @@ async def flag_post(post: Post, flagger: User, *, reason: str, note: str = "") -
     return flag
 
 
+QUEUE_KINDS = ("flagged", "held")
+
+
 @dataclass
 class QueueItem:
     post: Post
+    # Empty for a post held for approval.
     flags: list[Flag]
     # The author's history at a glance.
     author_posts: int
     author_flags_upheld: int
 
+    @property
+    def waiting_since(self) -> datetime:
+        return self.flags[0].created_at if self.flags else self.post.created_at
 
-async def queue(category_id: int | None = None) -> list[QueueItem]:
-    """Posts with open flags, oldest flag first, each with every flag and its author's record."""
-    open_flags = Flag.filter(resolved_at__isnull=True)
-    if category_id:
-        open_flags = open_flags.filter(post__thread__category_id=category_id)
-    flags = await open_flags.order_by("created_at").select_related("user")
+
+async def queue(category_id: int | None = None, kind: str = "") -> list[QueueItem]:
+    """Everything waiting for a decision, oldest first: flagged posts (with every flag) and
+    new members' posts held for approval, each with its author's record."""
     by_post: dict[int, list[Flag]] = {}
-    for flag in flags:
-        by_post.setdefault(flag.post_id, []).append(flag)
-    if not by_post:
+    if kind in ("", "flagged"):
+        open_flags = Flag.filter(resolved_at__isnull=True)
+        if category_id:
+            open_flags = open_flags.filter(post__thread__category_id=category_id)
+        for flag in await open_flags.order_by("created_at").select_related("user"):
+            by_post.setdefault(flag.post_id, []).append(flag)
+    held = Post.filter(held=True, deleted_at__isnull=True)
+    if category_id:
+        held = held.filter(thread__category_id=category_id)
+    held_ids = await held.values_list("id", flat=True) if kind in ("", "held") else []
+    wanted = list(by_post) + [post_id for post_id in held_ids if post_id not in by_post]
+    if not wanted:
         return []
     posts = {
         post.id: post
-        for post in await Post.filter(id__in=list(by_post)).select_related(
+        for post in await Post.filter(id__in=wanted).select_related(
             "thread", "thread__category", "author"
         )
     }
@@ -112,12 +126,13 @@ async def queue(category_id: int | None = None) -> list[QueueItem]:
     upheld = await _count_by(
         Flag.filter(post__author_id__in=author_ids, resolution="upheld"), "post__author_id"
     )
-    return [
-        QueueItem(post, by_post[post_id], post_counts.get(post.author_id, 0),
+    items = [
+        QueueItem(post, by_post.get(post_id, []), post_counts.get(post.author_id, 0),
                   upheld.get(post.author_id, 0))
-        for post_id in by_post
+        for post_id in wanted
         if (post := posts.get(post_id))
     ]  # fmt: skip
+    return sorted(items, key=lambda item: item.waiting_since)
 
 
 async def _count_by(query: Any, field: str) -> dict[int, int]:
@@ -127,9 +142,11 @@ async def _count_by(query: Any, field: str) -> dict[int, int]:
     return {row[field]: row["n"] for row in rows}
 
 
-async def open_flag_count() -> int:
-    """Posts waiting for a decision, for the staff's navigation."""
-    return len(set(await Flag.filter(resolved_at__isnull=True).values_list("post_id", flat=True)))
+async def queue_count() -> int:
+    """Posts waiting for a decision (flagged or held), for the staff's navigation."""
+    flagged = set(await Flag.filter(resolved_at__isnull=True).values_list("post_id", flat=True))
+    held = set(await Post.filter(held=True, deleted_at__isnull=True).values_list("id", flat=True))
+    return len(flagged | held)
 
 
 async def _resolve_flags(post: Post, actor: User, resolution: str) -> int:
@@ -145,6 +162,21 @@ async def dismiss_flags(post: Post, actor: User, reason: str = "") -> None:
         if post.hidden_at:
             await threads.unhide_post(post, actor)
         await audit(actor, "dismiss_flags", post, reason)
+
+
+async def approve_post(post: Post, actor: User, reason: str = "") -> None:
+    """Let a held post in (or the thread it opens); a flagged post keeps its flags closed."""
+    async with in_transaction():
+        await threads.approve_post(post, actor)
+        await _resolve_flags(post, actor, "dismissed")
+        await audit(actor, "approve_post", post, reason)
+
+
+async def reject_post(post: Post, actor: User, reason: str = "") -> None:
+    """Refuse a held post: it is deleted, never having been shown."""
+    async with in_transaction():
+        await threads.delete_post(post, actor)
+        await audit(actor, "reject_post", post, reason)
 
 
 async def hide_post(post: Post, actor: User, reason: str) -> None:
@@ -281,7 +313,8 @@ async def member_record(user: User, limit: int = 50) -> MemberRecord:
 
 AUDIT_PAGE = 50
 AUDIT_ACTIONS = (
-    "auto_hide", "dismiss_flags", "hide_post", "unhide_post", "delete_post", "restore_post",
+    "approve_post", "reject_post", "auto_hide", "dismiss_flags", "hide_post", "unhide_post",
+    "delete_post", "restore_post",
     "suspend", "silence", "lift_sanctions", "add_note", "role_moderator", "role_member",
 )  # fmt: skip
 

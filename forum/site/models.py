@@ -7,7 +7,13 @@ import time
 from tortoise import fields
 from tortoise.models import Model
 
-DEFAULTS = {"name": "Community", "language": "en", "timezone": "UTC"}
+DEFAULTS = {
+    "name": "Community",
+    "language": "en",
+    "timezone": "UTC",
+    # How many of a new member's first posts wait for a moderator's approval.
+    "hold_first_posts": "1",
+}
 
 # Other processes see a change within this many seconds; this process sees it at once.
 _CACHE_SECONDS = 30.0

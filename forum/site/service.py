@@ -1,4 +1,4 @@
-"""The community's own settings, set by the manager: its name, default language and time zone."""
+"""The community's own settings, set by the manager: name, language, time zone, new members."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ from forum.i18n import gettext as _
 from forum.site import models
 
 
-async def update_settings(*, name: str, language: str, timezone: str) -> None:
+async def update_settings(
+    *, name: str, language: str, timezone: str, hold_first_posts: str
+) -> None:
     name = name.strip()
     errors: dict[str, str] = {}
+    if not (hold_first_posts.isdigit() and 0 <= int(hold_first_posts) <= 20):
+        errors["hold_first_posts"] = _("Enter a number from 0 to 20.")
     check_length(errors, "name", name, minimum=2, maximum=60, label=_("Community name"))
     if language not in i18n.LANGUAGES:
         errors["language"] = _("Choose a language.")
@@ -21,3 +25,4 @@ async def update_settings(*, name: str, language: str, timezone: str) -> None:
     await models.set_value("name", name)
     await models.set_value("language", language)
     await models.set_value("timezone", timezone)
+    await models.set_value("hold_first_posts", str(int(hold_first_posts)))

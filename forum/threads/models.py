@@ -58,6 +58,8 @@ class Thread(Model):
     view_count = fields.IntField(default=0)
     locked = fields.BooleanField(default=False)
     pinned = fields.BooleanField(default=False)
+    # Opened by a new member and waiting for a moderator: only they and staff see it.
+    held = fields.BooleanField(default=False)
     deleted_at = fields.DatetimeField(null=True)
     # The accepted answer (support categories). Plain columns, not a foreign key: the post
     # already points at its thread, and the number links to it without another query.
@@ -106,6 +108,8 @@ class Post(Model):
     # reason, to its author; a placeholder to everyone else.
     hidden_at = fields.DatetimeField(null=True)
     hidden_reason = fields.CharField(max_length=500, default="")
+    # A new member's post waiting for approval: counted nowhere until a moderator approves it.
+    held = fields.BooleanField(default=False)
 
     class Meta:
         table = "post"

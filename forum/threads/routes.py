@@ -51,7 +51,7 @@ async def category_page(request: Request) -> Response:
 
 async def _thread_or_404(request: Request) -> Thread:
     thread = await service.get_thread(request.path_params["thread_id"])
-    if thread is None:
+    if thread is None or (thread.held and not can.view_held(request.user, thread)):
         raise not_found()
     return thread
 
@@ -134,7 +134,7 @@ async def reply(request: Request) -> Response:
 
 async def _post_or_404(request: Request) -> Post:
     post = await service.get_post(request.path_params["post_id"])
-    if post is None:
+    if post is None or (post.held and not can.view_held(request.user, post)):
         raise not_found()
     return post
 

@@ -16,6 +16,7 @@ from forum import events, markup, permissions, ratelimit
 from forum.accounts.models import User
 from forum.forms import Invalid, check_length
 from forum.i18n import gettext as _
+from forum.site import models as site
 from forum.text import fold, slugify
 from forum.threads.models import (
     CATEGORY_KINDS,
@@ -173,22 +174,23 @@ async def start_thread(author: User, *, category_id: str, title: str, body: str)
     assert category is not None
     html = await _render(body)
     moment = now()
+    held = await must_hold(author)
     async with in_transaction():
         thread = await Thread.create(
             category=category, author=author, title=title, slug=slugify(title),
             created_at=moment, last_posted_at=moment, last_poster=author, post_count=1,
+            held=held,
         )  # fmt: skip
         post = await Post.create(
-            thread=thread, number=1, author=author, body=body, html=html, created_at=moment
-        )
-        await Category.filter(id=category.id).update(
-            thread_count=F("thread_count") + 1, post_count=F("post_count") + 1
-        )
-        await events.record(
-            events.ThreadCreated(
-                actor_id=author.id, thread_id=thread.id, post_id=post.id, category_id=category.id
+            thread=thread, number=1, author=author, body=body, html=html, created_at=moment,
+            held=held,
+        )  # fmt: skip
+        if held:
+            await events.record(
+                events.PostHeld(actor_id=author.id, post_id=post.id, thread_id=thread.id)
             )
-        )
+        else:
+            await _count_new_thread(thread, post)
     thread.category = category
     return thread
 
@@ -204,28 +206,79 @@ async def reply(thread: Thread, author: User, body: str) -> Post:
         raise Invalid(errors)
     html = await _render(body)
     moment = now()
+    held = await must_hold(author)
     async with in_transaction():
         # Write first: the counter update takes the row (or SQLite's write) lock, so two
         # replies at once get consecutive numbers.
-        await Thread.filter(id=thread.id).update(
-            post_count=F("post_count") + 1,
-            reply_count=F("reply_count") + 1,
-            last_posted_at=moment,
-            last_poster_id=author.id,
-        )
+        await Thread.filter(id=thread.id).update(post_count=F("post_count") + 1)
         [number] = await Thread.filter(id=thread.id).values_list("post_count", flat=True)
         post = await Post.create(
-            thread=thread, number=number, author=author, body=body, html=html, created_at=moment
-        )
-        await Category.filter(id=thread.category_id).update(post_count=F("post_count") + 1)
-        await events.record(
-            events.PostCreated(
-                actor_id=author.id, post_id=post.id, thread_id=thread.id, number=number
+            thread=thread, number=number, author=author, body=body, html=html, created_at=moment,
+            held=held,
+        )  # fmt: skip
+        if held:
+            await events.record(
+                events.PostHeld(actor_id=author.id, post_id=post.id, thread_id=thread.id)
             )
-        )
+        else:
+            await _count_new_reply(thread, post)
     thread.post_count = number
     post.thread = thread
     return post
+
+
+async def must_hold(author: User) -> bool:
+    """A new member's first posts wait for a moderator (how many: the community's setting)."""
+    if permissions.is_staff(author):
+        return False
+    held_first = int((await site.get_all())["hold_first_posts"])
+    if held_first <= 0:
+        return False
+    approved = await Post.filter(author_id=author.id, held=False).limit(held_first).count()
+    return approved < held_first
+
+
+async def _count_new_thread(thread: Thread, post: Post) -> None:
+    """Counters and the event for a thread everyone can now see."""
+    await Category.filter(id=thread.category_id).update(
+        thread_count=F("thread_count") + 1, post_count=F("post_count") + 1
+    )
+    await events.record(
+        events.ThreadCreated(
+            actor_id=post.author_id, thread_id=thread.id, post_id=post.id,
+            category_id=thread.category_id,
+        )
+    )  # fmt: skip
+
+
+async def _count_new_reply(thread: Thread, post: Post) -> None:
+    """Counters, last activity and the event for a reply everyone can now see."""
+    await Thread.filter(id=thread.id).update(reply_count=F("reply_count") + 1)
+    await Thread.filter(id=thread.id, last_posted_at__lte=post.created_at).update(
+        last_posted_at=post.created_at, last_poster_id=post.author_id
+    )
+    await Category.filter(id=thread.category_id).update(post_count=F("post_count") + 1)
+    await events.record(
+        events.PostCreated(
+            actor_id=post.author_id, post_id=post.id, thread_id=thread.id, number=post.number
+        )
+    )
+
+
+async def approve_post(post: Post, actor: User) -> bool:
+    """A moderator lets a held post (or the thread it opens) in; counted from now on."""
+    thread = post.thread
+    async with in_transaction():
+        if not await Post.filter(id=post.id, held=True).update(held=False):
+            return False
+        post.held = False
+        if post.number == 1:
+            await Thread.filter(id=thread.id).update(held=False)
+            thread.held = False
+            await _count_new_thread(thread, post)
+        else:
+            await _count_new_reply(thread, post)
+    return True
 
 
 async def edit_post(post: Post, editor: User, *, body: str, title: str | None = None) -> Post:
@@ -273,7 +326,10 @@ async def delete_post(post: Post, actor: User) -> None:
         if not changed:
             return
         post.deleted_at = moment
-        if post.number == 1:
+        if post.held:  # never counted, so nothing to take back
+            if post.number == 1:
+                await Thread.filter(id=thread.id).update(deleted_at=moment)
+        elif post.number == 1:
             await Thread.filter(id=thread.id).update(deleted_at=moment)
             await Category.filter(id=thread.category_id).update(
                 thread_count=F("thread_count") - 1,
@@ -300,7 +356,10 @@ async def restore_post(post: Post, actor: User) -> None:
         ):
             return
         post.deleted_at = None
-        if post.number == 1:
+        if post.held:
+            if post.number == 1:
+                await Thread.filter(id=thread.id).update(deleted_at=None)
+        elif post.number == 1:
             await Thread.filter(id=thread.id).update(deleted_at=None)
             await Category.filter(id=thread.category_id).update(
                 thread_count=F("thread_count") + 1,
@@ -451,7 +510,7 @@ async def latest_threads(
     category: Category | None = None, cursor: str | None = None, limit: int = THREADS_PER_PAGE
 ) -> ThreadList:
     """Threads by last activity, newest first, paged by keyset (last_posted_at, id)."""
-    query = Thread.filter(deleted_at__isnull=True)
+    query = Thread.filter(deleted_at__isnull=True, held=False)
     if category is not None:
         query = query.filter(category_id=category.id)
     else:
@@ -473,7 +532,7 @@ async def latest_threads(
 
 async def pinned_threads(category: Category) -> list[Thread]:
     return await Thread.filter(
-        category_id=category.id, pinned=True, deleted_at__isnull=True
+        category_id=category.id, pinned=True, deleted_at__isnull=True, held=False
     ).select_related("category", "author", "last_poster")
 
 
@@ -504,7 +563,12 @@ async def revisions(post: Post) -> list[PostRevision]:
 
 async def recent_posts_by(user: User, limit: int = 20) -> list[Post]:
     return await (
-        Post.filter(author_id=user.id, deleted_at__isnull=True, thread__deleted_at__isnull=True)
+        Post.filter(
+            author_id=user.id,
+            deleted_at__isnull=True,
+            held=False,
+            thread__deleted_at__isnull=True,
+        )  # fmt: skip
         .order_by("-created_at")
         .limit(limit)
         .select_related("thread")
@@ -513,7 +577,7 @@ async def recent_posts_by(user: User, limit: int = 20) -> list[Post]:
 
 async def post_count_by(user: User) -> int:
     return await Post.filter(
-        author_id=user.id, deleted_at__isnull=True, thread__deleted_at__isnull=True
+        author_id=user.id, deleted_at__isnull=True, held=False, thread__deleted_at__isnull=True
     ).count()
 
 

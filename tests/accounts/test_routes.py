@@ -141,8 +141,10 @@ async def test_password_change_form_reports_a_wrong_current_password(client, mem
     assert response.status_code == 400 and 'id="current_password-error"' in response.text
 
 
-async def test_settings_need_a_signed_in_member(client, database):
-    assert (await client.get("/settings/profile")).status_code == 403
+async def test_a_guest_opening_settings_is_asked_to_log_in_and_sent_back(client, database):
+    response = await client.get("/settings/profile")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/settings/profile"
 
 
 async def test_the_setup_link_lets_the_owner_create_the_manager_and_name_the_community(
