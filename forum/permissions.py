@@ -115,10 +115,6 @@ def view_deleted(user: Any) -> bool:
     return is_staff(user)
 
 
-def lock_thread(user: Any, thread: Any) -> bool:
-    return is_staff(user) and not thread.deleted_at
-
-
 def manage_categories(user: Any) -> bool:
     return is_manager(user)
 

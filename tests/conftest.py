@@ -213,10 +213,14 @@ def session_key(client: httpx.AsyncClient) -> str:
     return key
 
 
+def csrf_token(client: httpx.AsyncClient) -> str:
+    """The CSRF token the client's pages carry (for forms built by hand, with repeated fields)."""
+    return web.csrf_token_for_key(session_key(client))
+
+
 async def submit(client: httpx.AsyncClient, url: str, data: dict | None = None) -> httpx.Response:
     """POST a form with this session's CSRF token, as the page's form would."""
-    token = web.csrf_token_for_key(session_key(client))
-    return await client.post(url, data={**(data or {}), "csrf_token": token})
+    return await client.post(url, data={**(data or {}), "csrf_token": csrf_token(client)})
 
 
 def csrf_from(html: str) -> str:

@@ -42,8 +42,8 @@ MATRIX = {
     "/p/{post_id:int}/delete": ("POST", STAFF, {}),
     "/p/{post_id:int}/solve": ("POST", STAFF, {}),
     "/t/{thread_id:int}/unsolve": ("POST", STAFF, {}),
-    "/t/{thread_id:int}/lock": ("POST", STAFF, {"locked": "1"}),
-    "/t/{thread_id:int}/pin": ("POST", STAFF, {"pinned": "1"}),
+    "/mod/threads/{thread_id:int}": ("GET", STAFF, None),
+    "/mod/threads/{thread_id:int}/{action}": ("POST", STAFF, {"reason": "Done"}),
     "/p/{post_id:int}/revisions": ("GET", STAFF, None),
     "/language/{code}": ("GET", ANYONE, None),
     "/admin/settings": ("GET", MANAGER, None),
@@ -96,7 +96,7 @@ def _url(path: str, world: dict) -> str:
         .replace("{path:path}", "forum.css")
         .replace("{token}", "not-the-token")
         .replace("{code}", "tr")
-        .replace("{action}", "hide")
+        .replace("{action}", "lock" if path.startswith("/mod/threads") else "hide")
     )
 
 

@@ -18,7 +18,7 @@ from forum.moderation import service
 from forum.moderation.models import FLAG_REASONS
 from forum.permissions import ensure
 from forum.threads import service as threads
-from forum.threads.models import POSTS_PER_PAGE, Post
+from forum.threads.models import POSTS_PER_PAGE, Post, Thread
 from forum.web import field, form_data, not_found, redirect, render
 
 
@@ -157,6 +157,68 @@ async def post_action_form(request: Request) -> Response:
     )  # fmt: skip
 
 
+async def _thread_or_404(request: Request) -> Thread:
+    thread = await threads.get_thread(request.path_params["thread_id"])
+    if thread is None:
+        raise not_found()
+    return thread
+
+
+async def thread_tools(
+    request: Request, errors: dict | None = None, form: dict | None = None
+) -> Response:
+    """Every staff action on a thread, on one page (no JavaScript needed)."""
+    ensure(can.moderate(request.user))
+    thread = await _thread_or_404(request)
+    page = request.query_params.get("page", "1")
+    page_number = int(page) if page.isdigit() and 1 <= int(page) <= thread.page_count else 1
+    return await render(
+        request, "moderation/thread_tools.html",
+        {"thread": thread, "categories": await threads.categories(include_archived=True),
+         "posts": await threads.thread_page(thread, page_number), "page": page_number,
+         "opening": await Post.filter(thread_id=thread.id, number=1).first(),
+         "errors": errors or {}, "form": form or {}},
+        400 if errors else 200,
+    )  # fmt: skip
+
+
+async def thread_action(request: Request) -> Response:
+    ensure(can.moderate(request.user))
+    thread = await _thread_or_404(request)
+    form = await form_data(request)
+    action, actor = request.path_params["action"], request.user
+    destination = thread.url
+    try:
+        if action == "lock":
+            await service.lock_thread(thread, actor, field(form, "reason"))
+        elif action == "unlock":
+            await service.unlock_thread(thread, actor, field(form, "reason"))
+        elif action == "pin":
+            await service.pin_thread(thread, actor, globally=field(form, "globally") == "1")
+        elif action == "unpin":
+            await service.unpin_thread(thread, actor)
+        elif action == "move":
+            await service.move_thread(thread, actor, field(form, "category"))
+        elif action == "rename":
+            await service.rename_thread(thread, actor, field(form, "title"))
+            destination = thread.url
+        elif action == "merge":
+            destination = (await service.merge_thread(thread, actor, field(form, "target"))).url
+        elif action == "split":
+            numbers = [int(n) for n in form.getlist("number") if str(n).isdigit()]
+            new = await service.split_thread(
+                thread, actor, numbers=numbers, title=field(form, "new_title"),
+                category_id=field(form, "new_category"),
+            )  # fmt: skip
+            destination = new.url
+        else:
+            raise not_found()
+    except Invalid as error:
+        values = {name: field(form, name) for name in ("reason", "title", "target", "new_title")}
+        return await thread_tools(request, error.errors, values)
+    return redirect(destination)
+
+
 async def audit_page(request: Request) -> Response:
     ensure(can.moderate(request.user))
     params = request.query_params
@@ -234,6 +296,8 @@ routes = [
     Route("/mod/queue/decide", queue_decide, methods=["POST"]),
     Route("/mod/posts/{post_id:int}/{action}", post_action_form),
     Route("/mod/posts/{post_id:int}/{action}/do", post_action, methods=["POST"]),
+    Route("/mod/threads/{thread_id:int}", thread_tools),
+    Route("/mod/threads/{thread_id:int}/{action}", thread_action, methods=["POST"]),
     Route("/mod/audit", audit_page),
     Route("/mod/users/{username}", member_page),
     Route("/mod/users/{username}/act", member_action, methods=["POST"]),

@@ -6,6 +6,7 @@ log never misses an action and never records one that did not happen.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from forum.forms import Invalid
 from forum.i18n import gettext as _
 from forum.moderation.models import FLAG_REASONS, AuditEntry, Flag, StaffNote
 from forum.threads import service as threads
-from forum.threads.models import Post, Thread
+from forum.threads.models import Category, Post, Thread
 
 # Flags from this many different members hide a post until staff review it.
 FLAGS_TO_HIDE = 3
@@ -214,6 +215,78 @@ def _required_reason(reason: str) -> str:
     return reason
 
 
+# --- Acting on threads
+
+
+async def lock_thread(thread: Thread, actor: User, reason: str = "") -> None:
+    async with in_transaction():
+        await threads.set_locked(thread, True, reason.strip())
+        await audit(actor, "lock_thread", thread, reason)
+
+
+async def unlock_thread(thread: Thread, actor: User, reason: str = "") -> None:
+    async with in_transaction():
+        await threads.set_locked(thread, False, reason.strip())
+        await audit(actor, "unlock_thread", thread, reason)
+
+
+async def pin_thread(thread: Thread, actor: User, *, globally: bool) -> None:
+    async with in_transaction():
+        await threads.set_pinned(thread, True, globally)
+        await audit(actor, "pin_globally" if globally else "pin_thread", thread)
+
+
+async def unpin_thread(thread: Thread, actor: User) -> None:
+    async with in_transaction():
+        await threads.set_pinned(thread, False)
+        await audit(actor, "unpin_thread", thread)
+
+
+async def move_thread(thread: Thread, actor: User, category_id: str, reason: str = "") -> None:
+    category = None
+    if category_id.isdigit():
+        category = await Category.filter(id=int(category_id)).first()
+    if category is None:
+        raise Invalid({"category": _("Choose a category.")})
+    async with in_transaction():
+        await threads.move_thread(thread, category)
+        await audit(actor, "move_thread", thread, reason or category.name)
+
+
+async def rename_thread(thread: Thread, actor: User, title: str) -> None:
+    old = thread.title
+    async with in_transaction():
+        await threads.rename_thread(thread, title)
+        await audit(actor, "rename_thread", thread, old)
+
+
+async def merge_thread(thread: Thread, actor: User, target_ref: str) -> Thread:
+    """Merge into the thread named by its id or its address."""
+    ref = target_ref.strip()
+    match = re.search(r"/t/(\d+)", ref) if "/t/" in ref else re.fullmatch(r"(\d+)", ref)
+    target = await threads.get_thread(int(match.group(1))) if match else None
+    if target is None:
+        raise Invalid({"target": _("Give the address or number of an existing thread.")})
+    async with in_transaction():
+        await threads.merge_threads(thread, target)
+        await audit(actor, "merge_thread", thread, target.title)
+    return target
+
+
+async def split_thread(
+    thread: Thread, actor: User, *, numbers: list[int], title: str, category_id: str
+) -> Thread:
+    category = None
+    if category_id.isdigit():
+        category = await Category.filter(id=int(category_id)).first()
+    if category is None:
+        raise Invalid({"category": _("Choose a category.")})
+    async with in_transaction():
+        new = await threads.split_thread(thread, numbers, title=title, category=category)
+        await audit(actor, "split_thread", thread, new.title)
+    return new
+
+
 # --- Acting on members
 
 
@@ -314,7 +387,8 @@ async def member_record(user: User, limit: int = 50) -> MemberRecord:
 AUDIT_PAGE = 50
 AUDIT_ACTIONS = (
     "approve_post", "reject_post", "auto_hide", "dismiss_flags", "hide_post", "unhide_post",
-    "delete_post", "restore_post",
+    "delete_post", "restore_post", "lock_thread", "unlock_thread", "pin_thread", "pin_globally",
+    "unpin_thread", "move_thread", "rename_thread", "merge_thread", "split_thread",
     "suspend", "silence", "lift_sanctions", "add_note", "role_moderator", "role_member",
 )  # fmt: skip
 

@@ -58,8 +58,14 @@ class Thread(Model):
     view_count = fields.IntField(default=0)
     locked = fields.BooleanField(default=False)
     pinned = fields.BooleanField(default=False)
+    # Shown first on the latest page as well as in its category.
+    pinned_globally = fields.BooleanField(default=False)
     # Opened by a new member and waiting for a moderator: only they and staff see it.
     held = fields.BooleanField(default=False)
+    # The latest staff action on the thread, shown at its top ("Locked by a moderator: ...").
+    notice_kind = fields.CharField(max_length=16, default="")
+    notice_text = fields.CharField(max_length=300, default="")
+    notice_at = fields.DatetimeField(null=True)
     deleted_at = fields.DatetimeField(null=True)
     # The accepted answer (support categories). Plain columns, not a foreign key: the post
     # already points at its thread, and the number links to it without another query.

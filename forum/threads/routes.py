@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -17,10 +18,14 @@ from forum.web import field, form_data, not_found, page_number, redirect, render
 
 
 async def latest(request: Request) -> Response:
-    listing = await service.latest_threads(cursor=request.query_params.get("after"))
+    cursor = request.query_params.get("after")
+    listing = await service.latest_threads(cursor=cursor)
+    pinned = [] if cursor else await service.pinned_threads()
+    pinned_ids = {thread.id for thread in pinned}
     return await render(
         request, "threads/latest.html",
-        {"threads": listing.threads, "next_cursor": listing.next_cursor},
+        {"pinned": pinned, "threads": [t for t in listing.threads if t.id not in pinned_ids],
+         "next_cursor": listing.next_cursor},
     )  # fmt: skip
 
 
@@ -57,7 +62,14 @@ async def _thread_or_404(request: Request) -> Thread:
 
 
 async def thread_page(request: Request) -> Response:
-    thread = await _thread_or_404(request)
+    try:
+        thread = await _thread_or_404(request)
+    except HTTPException:
+        # A thread merged into another sends its old links there.
+        merged = await service.merged_into(request.path_params["thread_id"])
+        if merged is None:
+            raise
+        return RedirectResponse(f"/t/{merged}", status_code=301)
     if request.path_params.get("slug") != thread.slug:
         # Any old or missing slug still finds the thread by its id.
         query = f"?{request.url.query}" if request.url.query else ""
@@ -205,22 +217,6 @@ async def unmark_solution(request: Request) -> Response:
     return redirect(thread.url)
 
 
-async def lock_thread(request: Request) -> Response:
-    thread = await _thread_or_404(request)
-    ensure(can.lock_thread(request.user, thread))
-    form = await form_data(request)
-    await service.set_locked(thread, field(form, "locked") == "1")
-    return redirect(thread.url)
-
-
-async def pin_thread(request: Request) -> Response:
-    thread = await _thread_or_404(request)
-    ensure(can.lock_thread(request.user, thread))
-    form = await form_data(request)
-    await service.set_pinned(thread, field(form, "pinned") == "1")
-    return redirect(thread.url)
-
-
 async def post_revisions(request: Request) -> Response:
     post = await _post_or_404(request)
     ensure(can.view_revisions(request.user, post))
@@ -251,8 +247,6 @@ routes = [
     Route("/t/{thread_id:int}", thread_page),
     Route("/t/{thread_id:int}/reply", reply, methods=["GET", "POST"]),
     Route("/t/{thread_id:int}/unsolve", unmark_solution, methods=["POST"]),
-    Route("/t/{thread_id:int}/lock", lock_thread, methods=["POST"]),
-    Route("/t/{thread_id:int}/pin", pin_thread, methods=["POST"]),
     Route("/t/{thread_id:int}/{slug}", thread_page),
     Route("/p/{post_id:int}", post_link),
     Route("/p/{post_id:int}/edit", edit_post, methods=["GET", "POST"]),

@@ -461,12 +461,151 @@ async def unmark_solution(thread: Thread, actor: User) -> None:
         thread.solution_post_id = thread.solution_number = None
 
 
-async def set_locked(thread: Thread, locked: bool) -> None:
-    await Thread.filter(id=thread.id).update(locked=locked)
+def _notice(kind: str, text: str = "") -> dict[str, Any]:
+    return {"notice_kind": kind, "notice_text": text[:300], "notice_at": now()}
 
 
-async def set_pinned(thread: Thread, pinned: bool) -> None:
-    await Thread.filter(id=thread.id).update(pinned=pinned)
+async def set_locked(thread: Thread, locked: bool, reason: str = "") -> None:
+    """Close a thread to new replies (staff still reply), or open it again."""
+    await Thread.filter(id=thread.id).update(
+        locked=locked, **_notice("locked" if locked else "unlocked", reason)
+    )
+    thread.locked = locked
+
+
+async def set_pinned(thread: Thread, pinned: bool, globally: bool = False) -> None:
+    """Pin to the top of its category (and, globally, of the latest page), or unpin."""
+    await Thread.filter(id=thread.id).update(pinned=pinned, pinned_globally=pinned and globally)
+
+
+def _counted(thread: Thread) -> bool:
+    return not thread.held and not thread.deleted_at
+
+
+async def move_thread(thread: Thread, category: Category) -> None:
+    """Move a thread to another category, its counts with it."""
+    if category.id == thread.category_id:
+        return
+    old = thread.category
+    async with in_transaction():
+        await Thread.filter(id=thread.id).update(
+            category_id=category.id, **_notice("moved", old.name)
+        )
+        if _counted(thread):
+            posts = thread.reply_count + 1
+            await Category.filter(id=old.id).update(
+                thread_count=F("thread_count") - 1, post_count=F("post_count") - posts
+            )
+            await Category.filter(id=category.id).update(
+                thread_count=F("thread_count") + 1, post_count=F("post_count") + posts
+            )
+    thread.category, thread.category_id = category, category.id
+
+
+async def rename_thread(thread: Thread, title: str) -> None:
+    """A new title (and slug); links with the old slug still find the thread by its id."""
+    title = " ".join(title.split())
+    errors: dict[str, str] = {}
+    check_length(errors, "title", title, minimum=TITLE_MIN, maximum=TITLE_MAX, label=_("Title"))
+    if errors:
+        raise Invalid(errors)
+    await Thread.filter(id=thread.id).update(
+        title=title, slug=slugify(title), **_notice("renamed", thread.title)
+    )
+    thread.title, thread.slug = title, slugify(title)
+
+
+async def merge_threads(source: Thread, target: Thread) -> None:
+    """Append every post of `source` to `target`, numbered after its last; `source` is
+    deleted with a notice pointing at `target`."""
+    if source.id == target.id:
+        raise Invalid({"target": _("Choose another thread to merge into.")})
+    async with in_transaction():
+        moving = await Post.filter(thread_id=source.id).order_by("number")
+        await Thread.filter(id=target.id).update(post_count=F("post_count") + len(moving))
+        [last] = await Thread.filter(id=target.id).values_list("post_count", flat=True)
+        first_new = last - len(moving) + 1
+        for offset, post in enumerate(moving):
+            await Post.filter(id=post.id).update(thread_id=target.id, number=first_new + offset)
+        shown = [p for p in moving if not p.held and not p.deleted_at]
+        likes = sum(post.like_count for post in moving)
+        latest = max((p.created_at for p in shown), default=None)
+        await Thread.filter(id=target.id).update(
+            reply_count=F("reply_count") + len(shown), like_count=F("like_count") + likes
+        )
+        if latest:
+            await Thread.filter(id=target.id, last_posted_at__lt=latest).update(
+                last_posted_at=latest
+            )
+        await Thread.filter(id=source.id).update(
+            deleted_at=now(), post_count=0, reply_count=0, solution_post_id=None,
+            solution_number=None, **_notice("merged", f"{target.id}"),
+        )  # fmt: skip
+        if _counted(source):
+            await Category.filter(id=source.category_id).update(
+                thread_count=F("thread_count") - 1, post_count=F("post_count") - len(shown)
+            )
+            await Category.filter(id=target.category_id).update(
+                post_count=F("post_count") + len(shown)
+            )
+
+
+async def split_thread(
+    thread: Thread, numbers: list[int], *, title: str, category: Category
+) -> Thread:
+    """Move the chosen replies into a new thread (the first becomes its opening post) and
+    close the gaps they leave, so every page of both threads still holds 20 posts."""
+    title = " ".join(title.split())
+    errors: dict[str, str] = {}
+    check_length(errors, "title", title, minimum=TITLE_MIN, maximum=TITLE_MAX, label=_("Title"))
+    chosen = sorted({n for n in numbers if n > 1})
+    if not chosen:
+        errors["posts"] = _("Choose at least one reply to move.")
+    if errors:
+        raise Invalid(errors)
+    async with in_transaction():
+        moving = await Post.filter(thread_id=thread.id, number__in=chosen).order_by("number")
+        if not moving:
+            raise Invalid({"posts": _("Choose at least one reply to move.")})
+        shown = [p for p in moving if not p.held and not p.deleted_at]
+        opener = moving[0]
+        new = await Thread.create(
+            category=category, author_id=opener.author_id, title=title, slug=slugify(title),
+            created_at=opener.created_at, last_posted_at=moving[-1].created_at,
+            last_poster_id=moving[-1].author_id, post_count=len(moving),
+            reply_count=max(len(shown) - 1, 0), like_count=sum(p.like_count for p in moving),
+            **_notice("split", f"{thread.id}"),
+        )  # fmt: skip
+        for number, post in enumerate(moving, start=1):
+            await Post.filter(id=post.id).update(thread_id=new.id, number=number)
+        await _close_gaps(thread)
+        remaining_likes = thread.like_count - new.like_count
+        updates: dict[str, Any] = {"reply_count": F("reply_count") - len(shown)}
+        if thread.solution_post_id in {p.id for p in moving}:
+            updates.update(solution_post_id=None, solution_number=None)
+        await Thread.filter(id=thread.id).update(
+            like_count=max(remaining_likes, 0), **updates, **_notice("split_off", f"{new.id}")
+        )
+        await Category.filter(id=category.id).update(
+            thread_count=F("thread_count") + 1, post_count=F("post_count") + len(shown)
+        )
+        await Category.filter(id=thread.category_id).update(post_count=F("post_count") - len(shown))
+    return new
+
+
+async def _close_gaps(thread: Thread) -> None:
+    """Renumber a thread's posts 1..N in order (after a split took some away)."""
+    posts = await Post.filter(thread_id=thread.id).order_by("number").values_list("id", "number")
+    moves = [(post_id, new) for new, (post_id, old) in enumerate(posts, start=1) if old != new]
+    # Through negative numbers, so no two posts ever hold the same (thread, number).
+    for post_id, new in moves:
+        await Post.filter(id=post_id).update(number=-new)
+    for post_id, new in moves:
+        await Post.filter(id=post_id).update(number=new)
+    await Thread.filter(id=thread.id).update(post_count=len(posts))
+    solution = await Post.filter(thread_id=thread.id, id=thread.solution_post_id or 0).first()
+    if solution:
+        await Thread.filter(id=thread.id).update(solution_number=solution.number)
 
 
 # --- Reading
@@ -477,6 +616,14 @@ async def get_thread(thread_id: int, *, with_deleted: bool = False) -> Thread | 
     if not with_deleted:
         query = query.filter(deleted_at__isnull=True)
     return await query.select_related("category", "author").first()
+
+
+async def merged_into(thread_id: int) -> int | None:
+    """The thread a merged (so deleted) thread now lives in, to send its old links there."""
+    row = await Thread.filter(
+        id=thread_id, deleted_at__isnull=False, notice_kind="merged"
+    ).values_list("notice_text", flat=True)
+    return int(row[0]) if row and row[0].isdigit() else None
 
 
 async def get_post(post_id: int, *, with_deleted: bool = False) -> Post | None:
@@ -530,10 +677,16 @@ async def latest_threads(
     return ThreadList(rows[:limit], next_cursor)
 
 
-async def pinned_threads(category: Category) -> list[Thread]:
-    return await Thread.filter(
-        category_id=category.id, pinned=True, deleted_at__isnull=True, held=False
-    ).select_related("category", "author", "last_poster")
+async def pinned_threads(category: Category | None = None) -> list[Thread]:
+    """Pinned threads of a category, or those pinned globally for the latest page."""
+    query = Thread.filter(pinned=True, deleted_at__isnull=True, held=False)
+    if category is None:
+        query = query.filter(pinned_globally=True)
+    else:
+        query = query.filter(category_id=category.id)
+    return await query.order_by("-last_posted_at").select_related(
+        "category", "author", "last_poster"
+    )
 
 
 async def thread_page(thread: Thread, page: int) -> list[Post]:

@@ -4,7 +4,7 @@ from forum.moderation import service
 from forum.moderation.models import AuditEntry, Flag, StaffNote
 from forum.threads import service as threads
 from forum.threads.models import Post
-from tests.conftest import PASSWORD, login, make_reply, make_thread, make_user, submit
+from tests.conftest import PASSWORD, csrf_token, login, make_reply, make_thread, make_user, submit
 
 
 async def _reply(author, body="Visit my shop for cheap deals"):
@@ -64,19 +64,12 @@ async def test_bulk_actions_decide_every_selected_post(client, member, other_mem
     response = await client.post(
         "/mod/queue/decide",
         data={"action": "delete", "reason": "", "post": [str(r.id) for r in replies[:2]],
-              "csrf_token": _token(client)},
+              "csrf_token": csrf_token(client)},
     )  # fmt: skip
     assert response.status_code == 303
     left = await service.queue()
     assert [item.post.id for item in left] == [replies[2].id]
     assert await Post.filter(deleted_at__isnull=False).count() == 2
-
-
-def _token(client):
-    from forum import web
-    from tests.conftest import session_key
-
-    return web.csrf_token_for_key(session_key(client))
 
 
 async def test_a_hidden_post_shows_a_placeholder_and_its_author_sees_why(
