@@ -18,6 +18,7 @@ from tortoise.context import get_current_context
 from forum import db, errors, web
 from forum.accounts import routes as accounts_routes
 from forum.middleware import SecurityHeadersMiddleware, SessionMiddleware
+from forum.moderation import listeners as moderation_listeners
 from forum.moderation import routes as moderation_routes
 from forum.site import routes as site_routes
 from forum.threads import admin as threads_admin
@@ -53,6 +54,10 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await threads.flush_views()
         if owns_database:
             await Tortoise.close_connections()
+
+
+# Features subscribe to events when imported; name them so the import is plainly deliberate.
+LISTENERS = (moderation_listeners,)
 
 
 def create_app() -> Starlette:

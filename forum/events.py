@@ -64,6 +64,14 @@ class PostHeld(Happened):
 
 
 @dataclasses.dataclass(frozen=True)
+class WatchedWordsFound(Happened):
+    """A new post contains words the manager asked to be flagged for review."""
+
+    post_id: int
+    words: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
 class PostEdited(Happened):
     post_id: int
     revision_id: int

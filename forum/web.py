@@ -172,6 +172,7 @@ def _environment() -> Environment:
         time=_time_tag,
         number=i18n.format_number,
         tuple_pair=lambda value: (value, value),
+        labelled=lambda value, labels: (value, labels[value]),
     )
     return env
 

@@ -57,6 +57,8 @@ MATRIX = {
     "/mod/users/{username}": ("GET", STAFF, None),
     "/mod/users/{username}/act": ("POST", STAFF, {"action": "note", "body": "Watch this"}),
     "/admin/staff": ("GET", MANAGER, None),
+    "/admin/watched-words": ("GET", MANAGER, None),
+    "/admin/watched-words/{word_id:int}/delete": ("POST", MANAGER, {}),
     "/admin/categories": ("GET", MANAGER, None),
     "/admin/categories/new": ("GET", MANAGER, None),
     "/admin/categories/{category_id:int}/edit": ("GET", MANAGER, None),
@@ -96,6 +98,7 @@ def _url(path: str, world: dict) -> str:
         .replace("{path:path}", "forum.css")
         .replace("{token}", "not-the-token")
         .replace("{code}", "tr")
+        .replace("{word_id:int}", "1")
         .replace("{action}", "lock" if path.startswith("/mod/threads") else "hide")
     )
 

@@ -6,6 +6,8 @@ from tortoise import fields
 from tortoise.models import Model
 
 FLAG_REASONS = ("spam", "inappropriate", "off_topic", "needs_staff", "other")
+# Raised by the forum itself (no member behind it), e.g. a post matching a watched word.
+SYSTEM_REASON = "watched_word"
 RESOLUTIONS = ("upheld", "dismissed")
 
 
@@ -14,8 +16,9 @@ class Flag(Model):
     post: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "forum.Post", related_name="flags", on_delete=fields.CASCADE
     )
-    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "forum.User", related_name="flags_made", on_delete=fields.CASCADE
+    # None for a flag the forum raised itself.
+    user: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "forum.User", related_name="flags_made", null=True, on_delete=fields.CASCADE
     )
     reason = fields.CharField(max_length=16)
     note = fields.CharField(max_length=500, default="")

@@ -72,7 +72,9 @@ async def flag_post(post: Post, flagger: User, *, reason: str, note: str = "") -
     try:
         async with in_transaction():
             flag = await Flag.create(post=post, user=flagger, reason=reason, note=note)
-            open_flags = await Flag.filter(post_id=post.id, resolved_at__isnull=True).count()
+            open_flags = await Flag.filter(
+                post_id=post.id, resolved_at__isnull=True, user_id__isnull=False
+            ).count()
             if open_flags >= FLAGS_TO_HIDE and not post.hidden_at:
                 hidden_reason = _("Hidden after flags from members, pending review.")
                 await threads.hide_post(post, None, hidden_reason)

@@ -13,6 +13,10 @@ DEFAULTS = {
     "timezone": "UTC",
     # How many of a new member's first posts wait for a moderator's approval.
     "hold_first_posts": "1",
+    # A member is "new" (and posts under limits) until they have this many approved posts
+    # and an account this many days old.
+    "trust_posts": "3",
+    "trust_days": "2",
 }
 
 # Other processes see a change within this many seconds; this process sees it at once.

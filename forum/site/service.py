@@ -9,12 +9,21 @@ from forum.site import models
 
 
 async def update_settings(
-    *, name: str, language: str, timezone: str, hold_first_posts: str
+    *,
+    name: str,
+    language: str,
+    timezone: str,
+    hold_first_posts: str,
+    trust_posts: str,
+    trust_days: str,
 ) -> None:
     name = name.strip()
     errors: dict[str, str] = {}
-    if not (hold_first_posts.isdigit() and 0 <= int(hold_first_posts) <= 20):
-        errors["hold_first_posts"] = _("Enter a number from 0 to 20.")
+    numbers = {"hold_first_posts": hold_first_posts, "trust_posts": trust_posts,
+               "trust_days": trust_days}  # fmt: skip
+    for field, value in numbers.items():
+        if not (value.isdigit() and 0 <= int(value) <= 20):
+            errors[field] = _("Enter a number from 0 to 20.")
     check_length(errors, "name", name, minimum=2, maximum=60, label=_("Community name"))
     if language not in i18n.LANGUAGES:
         errors["language"] = _("Choose a language.")
@@ -25,4 +34,5 @@ async def update_settings(
     await models.set_value("name", name)
     await models.set_value("language", language)
     await models.set_value("timezone", timezone)
-    await models.set_value("hold_first_posts", str(int(hold_first_posts)))
+    for field, value in numbers.items():
+        await models.set_value(field, str(int(value)))

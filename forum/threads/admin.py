@@ -10,7 +10,7 @@ from forum import permissions
 from forum.forms import Invalid
 from forum.permissions import ensure
 from forum.threads import service
-from forum.threads.models import CATEGORY_KINDS, START_ROLES, Category
+from forum.threads.models import CATEGORY_KINDS, START_ROLES, WATCH_ACTIONS, Category, WatchedWord
 from forum.web import field, form_data, not_found, redirect, render
 
 FIELDS = ("name", "slug", "description", "colour", "kind", "start_role")
@@ -83,10 +83,38 @@ async def archive_category(request: Request) -> Response:
     return redirect("/admin/categories")
 
 
+async def watched_words(request: Request) -> Response:
+    ensure(permissions.manage_site(request.user))
+    values = {"word": "", "action": "block", "replacement": ""}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = await form_data(request)
+        values = {name: field(form, name) for name in values}
+        try:
+            await service.add_watched_word(**values)
+            return redirect("/admin/watched-words")
+        except Invalid as error:
+            errors = error.errors
+    return await render(
+        request, "threads/admin_watched_words.html",
+        {"words": await WatchedWord.all().order_by("action", "word"), "form": values,
+         "errors": errors, "actions": WATCH_ACTIONS},
+        400 if errors else 200,
+    )  # fmt: skip
+
+
+async def remove_watched_word(request: Request) -> Response:
+    ensure(permissions.manage_site(request.user))
+    await service.remove_watched_word(request.path_params["word_id"])
+    return redirect("/admin/watched-words")
+
+
 routes = [
     Route("/admin/categories", index),
     Route("/admin/categories/new", new_category, methods=["GET", "POST"]),
     Route("/admin/categories/{category_id:int}/edit", edit_category, methods=["GET", "POST"]),
     Route("/admin/categories/{category_id:int}/move", move_category, methods=["POST"]),
     Route("/admin/categories/{category_id:int}/archive", archive_category, methods=["POST"]),
+    Route("/admin/watched-words", watched_words, methods=["GET", "POST"]),
+    Route("/admin/watched-words/{word_id:int}/delete", remove_watched_word, methods=["POST"]),
 ]

@@ -159,3 +159,20 @@ class Like(Model):
     class Meta:
         table = "likes"
         unique_together = (("post", "user"),)
+
+
+WATCH_ACTIONS = ("block", "require_approval", "flag", "replace")
+
+
+class WatchedWord(Model):
+    """A word or phrase (* matches any letters) and what happens to a post that contains it."""
+
+    id = fields.IntField(primary_key=True)
+    word = fields.CharField(max_length=100)
+    word_key = fields.CharField(max_length=200, unique=True)
+    action = fields.CharField(max_length=20)
+    replacement = fields.CharField(max_length=100, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "watched_word"

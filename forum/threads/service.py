@@ -3,9 +3,11 @@ and the reads every page needs (latest lists by keyset, a thread page by post nu
 
 from __future__ import annotations
 
+import re
+import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -22,11 +24,13 @@ from forum.threads.models import (
     CATEGORY_KINDS,
     POSTS_PER_PAGE,
     START_ROLES,
+    WATCH_ACTIONS,
     Category,
     Like,
     Post,
     PostRevision,
     Thread,
+    WatchedWord,
 )
 
 TITLE_MIN, TITLE_MAX = 5, 150
@@ -146,6 +150,160 @@ async def _check_rate(author: User, errors: dict[str, str]) -> None:
         errors["body"] = _("You are posting very fast. Please wait a minute and try again.")
 
 
+# --- Screening a new post: duplicates, new members' limits, watched words
+
+# The same text from the same member within this window is refused as a duplicate.
+DUPLICATE_WINDOW = timedelta(minutes=10)
+# Limits on members who have not yet earned trust.
+NEW_MEMBER_LINKS = 2
+NEW_MEMBER_MENTIONS = 2
+NEW_MEMBER_INTERVAL = timedelta(seconds=30)
+NEW_MEMBER_THREADS_PER_DAY = 3
+NEW_MEMBER_REPLIES_PER_DAY = 10
+_LINK = re.compile(r"https?://|www\.", re.I)
+
+
+@dataclass
+class Screened:
+    """What screening decided about a new post."""
+
+    title: str
+    body: str
+    hold: bool
+    flag_words: tuple[str, ...]
+
+
+async def is_new_member(author: User) -> bool:
+    """Limits apply until the member has enough approved posts and an old enough account."""
+    if permissions.is_staff(author):
+        return False
+    community = await site.get_all()
+    if now() - author.created_at < timedelta(days=int(community["trust_days"])):
+        return True
+    needed = int(community["trust_posts"])
+    return await Post.filter(author_id=author.id, held=False).limit(needed).count() < needed
+
+
+async def _screen(
+    author: User, kind: str, title: str, body: str, errors: dict[str, str]
+) -> Screened:
+    """Check a new thread or reply before it is written; add errors for what is refused."""
+    if not errors:
+        await _check_rate(author, errors)
+    if (
+        not errors
+        and await Post.filter(
+            author_id=author.id, created_at__gte=now() - DUPLICATE_WINDOW, body=body
+        ).exists()
+    ):
+        errors["body"] = _("You posted this same text a moment ago.")
+    if not errors and await is_new_member(author):
+        await _check_new_member(author, kind, body, errors)
+    words = await watched_words()
+    hold, flag_words = False, []
+    for word in words:
+        found = word.pattern.search(title) or word.pattern.search(body)
+        if not found:
+            continue
+        if word.action == "block":
+            errors["body"] = _("Your post contains “%(word)s”, which is not allowed here.") % {
+                "word": found.group(0)
+            }
+        elif word.action == "require_approval":
+            hold = True
+        elif word.action == "flag":
+            flag_words.append(word.word)
+        elif word.action == "replace":
+            title = word.pattern.sub(word.replacement, title)
+            body = word.pattern.sub(word.replacement, body)
+    if errors:
+        raise Invalid(errors)
+    return Screened(title, body, hold or await must_hold(author), tuple(flag_words))
+
+
+async def _check_new_member(author: User, kind: str, body: str, errors: dict[str, str]) -> None:
+    if len(_LINK.findall(body)) > NEW_MEMBER_LINKS:
+        errors["body"] = _("New members can include at most %(n)d links in a post.") % {
+            "n": NEW_MEMBER_LINKS
+        }
+    elif len(markup.mentioned_names(body)) > NEW_MEMBER_MENTIONS:
+        errors["body"] = _("New members can mention at most %(n)d people in a post.") % {
+            "n": NEW_MEMBER_MENTIONS
+        }
+    elif await Post.filter(
+        author_id=author.id, created_at__gte=now() - NEW_MEMBER_INTERVAL
+    ).exists():
+        errors["body"] = _("New members wait %(n)d seconds between posts.") % {
+            "n": int(NEW_MEMBER_INTERVAL.total_seconds())
+        }
+    else:
+        cap = NEW_MEMBER_THREADS_PER_DAY if kind == "thread" else NEW_MEMBER_REPLIES_PER_DAY
+        if await ratelimit.hit(f"new-{kind}", author.id, 86400) > cap:
+            errors["body"] = _(
+                "New members can write %(n)d of these a day. Please come back tomorrow."
+            ) % {"n": cap}
+
+
+@dataclass
+class Watch:
+    word: str
+    action: str
+    replacement: str
+    pattern: re.Pattern[str]
+
+
+_watch_cache: list[Watch] = []
+_watch_cached_at = 0.0
+_WATCH_CACHE_SECONDS = 30.0
+
+
+def watch_pattern(word: str) -> re.Pattern[str]:
+    """A whole-word, case-insensitive pattern; * stands for any letters."""
+    body = r"\w*".join(re.escape(part) for part in word.split("*"))
+    return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
+
+
+async def watched_words() -> list[Watch]:
+    global _watch_cached_at
+    if time.monotonic() - _watch_cached_at > _WATCH_CACHE_SECONDS:
+        rows = await WatchedWord.all().order_by("id")
+        _watch_cache[:] = [
+            Watch(row.word, row.action, row.replacement, watch_pattern(row.word)) for row in rows
+        ]
+        _watch_cached_at = time.monotonic()
+    return list(_watch_cache)
+
+
+def forget_watched_words() -> None:
+    global _watch_cached_at
+    _watch_cached_at = 0.0
+
+
+async def add_watched_word(word: str, action: str, replacement: str = "") -> WatchedWord:
+    word, replacement = " ".join(word.split()), replacement.strip()
+    errors: dict[str, str] = {}
+    check_length(errors, "word", word, minimum=2, maximum=100, label=_("Word or phrase"))
+    if action not in WATCH_ACTIONS:
+        errors["action"] = _("Choose what happens.")
+    elif action == "replace" and not replacement:
+        errors["replacement"] = _("Give the text to put in its place.")
+    if not errors and await WatchedWord.filter(word_key=fold(word)).exists():
+        errors["word"] = _("This word is already watched.")
+    if errors:
+        raise Invalid(errors)
+    row = await WatchedWord.create(
+        word=word, word_key=fold(word), action=action,
+        replacement=replacement if action == "replace" else "",
+    )  # fmt: skip
+    forget_watched_words()
+    return row
+
+
+async def remove_watched_word(word_id: int) -> None:
+    await WatchedWord.filter(id=word_id).delete()
+    forget_watched_words()
+
+
 async def _render(body: str) -> str:
     """Render a post, linking @mentions of members who exist."""
     names = markup.mentioned_names(body)
@@ -167,14 +325,11 @@ async def start_thread(author: User, *, category_id: str, title: str, body: str)
         errors["category"] = _("Choose a category you can post in.")
     check_length(errors, "title", title, minimum=TITLE_MIN, maximum=TITLE_MAX, label=_("Title"))
     _check_body(errors, body)
-    if not errors:
-        await _check_rate(author, errors)
-    if errors:
-        raise Invalid(errors)
+    screened = await _screen(author, "thread", title, body, errors)
     assert category is not None
+    title, body, held = screened.title, screened.body, screened.hold
     html = await _render(body)
     moment = now()
-    held = await must_hold(author)
     async with in_transaction():
         thread = await Thread.create(
             category=category, author=author, title=title, slug=slugify(title),
@@ -185,14 +340,22 @@ async def start_thread(author: User, *, category_id: str, title: str, body: str)
             thread=thread, number=1, author=author, body=body, html=html, created_at=moment,
             held=held,
         )  # fmt: skip
-        if held:
-            await events.record(
-                events.PostHeld(actor_id=author.id, post_id=post.id, thread_id=thread.id)
-            )
-        else:
-            await _count_new_thread(thread, post)
+        await _after_create(thread, post, screened, _count_new_thread)
     thread.category = category
     return thread
+
+
+async def _after_create(thread: Thread, post: Post, screened: Screened, count: Any) -> None:
+    if screened.hold:
+        await events.record(
+            events.PostHeld(actor_id=post.author_id, post_id=post.id, thread_id=thread.id)
+        )
+    else:
+        await count(thread, post)
+    if screened.flag_words:
+        await events.record(
+            events.WatchedWordsFound(actor_id=None, post_id=post.id, words=screened.flag_words)
+        )
 
 
 async def reply(thread: Thread, author: User, body: str) -> Post:
@@ -200,13 +363,10 @@ async def reply(thread: Thread, author: User, body: str) -> Post:
     body = body.strip()
     errors: dict[str, str] = {}
     _check_body(errors, body)
-    if not errors:
-        await _check_rate(author, errors)
-    if errors:
-        raise Invalid(errors)
+    screened = await _screen(author, "reply", "", body, errors)
+    body, held = screened.body, screened.hold
     html = await _render(body)
     moment = now()
-    held = await must_hold(author)
     async with in_transaction():
         # Write first: the counter update takes the row (or SQLite's write) lock, so two
         # replies at once get consecutive numbers.
@@ -216,12 +376,7 @@ async def reply(thread: Thread, author: User, body: str) -> Post:
             thread=thread, number=number, author=author, body=body, html=html, created_at=moment,
             held=held,
         )  # fmt: skip
-        if held:
-            await events.record(
-                events.PostHeld(actor_id=author.id, post_id=post.id, thread_id=thread.id)
-            )
-        else:
-            await _count_new_reply(thread, post)
+        await _after_create(thread, post, screened, _count_new_reply)
     thread.post_count = number
     post.thread = thread
     return post

@@ -106,7 +106,8 @@ async def test_holding_can_be_turned_off_by_the_manager(client, holding, manager
     await login(client, manager)
     await submit(
         client, "/admin/settings",
-        {"name": "Community", "language": "en", "timezone": "UTC", "hold_first_posts": "0"},
+        {"name": "Community", "language": "en", "timezone": "UTC", "hold_first_posts": "0",
+         "trust_posts": "0", "trust_days": "0"},
     )  # fmt: skip
     thread = await make_thread(newcomer)
     assert not (await Thread.get(id=thread.id)).held

@@ -13,10 +13,12 @@ from forum.threads import service as threads
 from forum.threads.models import Post
 from tests.conftest import PASSWORD, make_reply, make_thread, make_user
 
+_bodies = iter(range(1_000_000))
+
 
 async def _reply_by(author):
     thread = await make_thread(await make_user())
-    reply = await make_reply(thread, author, "Buy cheap watches at example.com")
+    reply = await make_reply(thread, author, f"Buy cheap watches at example.com ({next(_bodies)})")
     return await threads.get_post(reply.id)
 
 
