@@ -67,9 +67,10 @@ def edit_post(user: Any, post: Any) -> bool:
 
 
 def delete_post(user: Any, post: Any) -> bool:
+    """The author deletes their own post; staff delete others' from /mod, with a reason."""
     if post.deleted_at or not _member(user):
         return False
-    return is_staff(user) or (post.author_id == user.id and not post.thread.locked)
+    return post.author_id == user.id and (not post.thread.locked or is_staff(user))
 
 
 def like(user: Any, post: Any) -> bool:

@@ -39,7 +39,7 @@ MATRIX = {
     "/setup/{token}": ("GET", (), None),  # only with the printed token; see accounts tests
     # The author's own post: others are refused (object-level check).
     "/p/{post_id:int}/edit": ("GET", STAFF, None),
-    "/p/{post_id:int}/delete": ("POST", STAFF, {}),
+    "/p/{post_id:int}/delete": ("POST", (), {}),  # staff delete from /mod, with a reason
     "/p/{post_id:int}/solve": ("POST", STAFF, {}),
     "/t/{thread_id:int}/unsolve": ("POST", STAFF, {}),
     "/mod/threads/{thread_id:int}": ("GET", STAFF, None),

@@ -92,6 +92,7 @@ QUEUE_ACTIONS = {
     "dismiss": service.dismiss_flags,
     "hide": service.hide_post,
     "delete": service.delete_post,
+    "delete_silence": service.delete_and_silence,
 }
 
 
@@ -259,6 +260,8 @@ async def member_action(request: Request) -> Response:
             await service.lift_sanctions(member, request.user, reason)
         elif action == "note":
             await service.add_note(member, request.user, field(form, "body"))
+        elif action == "delete_spammer":
+            await service.delete_spammer(member, request.user, reason)
         else:
             raise not_found()
     except Invalid as error:

@@ -326,6 +326,37 @@ async def silence_user(user: User, actor: User, *, days: str, reason: str) -> No
         await audit(actor, "silence", user, reason)
 
 
+# A queue decision on a post whose author should pause: this many days of silence.
+SILENCE_WITH_DELETE_DAYS = 7
+
+
+async def delete_and_silence(post: Post, actor: User, reason: str) -> None:
+    """Delete the post and silence its author for a week, with one reason for both."""
+    author = await User.get(id=post.author_id)
+    _not_staff(author)
+    async with in_transaction():
+        await delete_post(post, actor, reason)
+        await silence_user(author, actor, days=str(SILENCE_WITH_DELETE_DAYS), reason=reason)
+
+
+async def delete_spammer(user: User, actor: User, reason: str = "") -> int:
+    """Delete every post of the member and suspend them for good. Their e-mail address stays
+    taken by the suspended account, so it cannot sign up again. Returns the posts deleted."""
+    _not_staff(user)
+    reason = reason.strip() or _("Spam")
+    posts = await Post.filter(author_id=user.id, deleted_at__isnull=True).order_by("-number")
+    async with in_transaction():
+        for post in posts:
+            post.thread = await Thread.get(id=post.thread_id).select_related("category")
+            await threads.delete_post(post, actor)
+        await Flag.filter(post__author_id=user.id, resolved_at__isnull=True).update(
+            resolved_at=now(), resolution="upheld", resolved_by_id=actor.id
+        )
+        await accounts.suspend(user, until=None, reason=reason)
+        await audit(actor, "delete_spammer", user, reason)
+    return len(posts)
+
+
 async def lift_sanctions(user: User, actor: User, reason: str = "") -> None:
     async with in_transaction():
         await accounts.lift_suspension(user)
@@ -390,7 +421,8 @@ AUDIT_PAGE = 50
 AUDIT_ACTIONS = (
     "approve_post", "reject_post", "auto_hide", "dismiss_flags", "hide_post", "unhide_post",
     "delete_post", "restore_post", "lock_thread", "unlock_thread", "pin_thread", "pin_globally",
-    "unpin_thread", "move_thread", "rename_thread", "merge_thread", "split_thread",
+    "unpin_thread", "move_thread", "rename_thread", "merge_thread", "split_thread", "edit_post",
+    "delete_spammer",
     "suspend", "silence", "lift_sanctions", "add_note", "role_moderator", "role_member",
 )  # fmt: skip
 

@@ -105,6 +105,8 @@ class Post(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     edited_at = fields.DatetimeField(null=True)
     edit_count = fields.IntField(default=0)
+    # Why staff last changed someone else's post; shown to its author.
+    edit_reason = fields.CharField(max_length=500, default="")
     like_count = fields.IntField(default=0)
     deleted_at = fields.DatetimeField(null=True)
     deleted_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
@@ -139,6 +141,8 @@ class PostRevision(Model):
     editor: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "forum.User", related_name=False, on_delete=fields.RESTRICT
     )
+    # Given by staff editing someone else's post.
+    reason = fields.CharField(max_length=500, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -160,15 +160,15 @@ async def edit_post(request: Request) -> Response:
     post = await _post_or_404(request)
     ensure(can.edit_post(request.user, post))
     thread = post.thread
-    values = {"title": thread.title, "body": post.body}
+    values = {"title": thread.title, "body": post.body, "reason": ""}
     errors: dict[str, str] = {}
     if request.method == "POST":
         form = await form_data(request)
-        values = {"title": field(form, "title"), "body": field(form, "body")}
+        values = {name: field(form, name) for name in values}
         try:
             await service.edit_post(
                 post, request.user, body=values["body"],
-                title=values["title"] if post.number == 1 else None,
+                title=values["title"] if post.number == 1 else None, reason=values["reason"],
             )  # fmt: skip
             return redirect(post.url)
         except Invalid as error:

@@ -436,12 +436,18 @@ async def approve_post(post: Post, actor: User) -> bool:
     return True
 
 
-async def edit_post(post: Post, editor: User, *, body: str, title: str | None = None) -> Post:
-    """Change a post's text (and the thread's title, for an opening post); the old text is kept."""
-    body = body.strip()
+async def edit_post(
+    post: Post, editor: User, *, body: str, title: str | None = None, reason: str = ""
+) -> Post:
+    """Change a post's text (and the thread's title, for an opening post); the old text is kept.
+    Staff changing someone else's post give a reason, which its author is shown."""
+    body, reason = body.strip(), reason.strip()
     thread = post.thread
     new_title = " ".join(title.split()) if title is not None and post.number == 1 else None
     errors: dict[str, str] = {}
+    by_staff = editor.id != post.author_id
+    if by_staff:
+        check_length(errors, "reason", reason, minimum=3, maximum=500, label=_("Reason"))
     if new_title is not None:
         check_length(
             errors, "title", new_title, minimum=TITLE_MIN, maximum=TITLE_MAX, label=_("Title")
@@ -456,11 +462,12 @@ async def edit_post(post: Post, editor: User, *, body: str, title: str | None = 
     async with in_transaction():
         revision = await PostRevision.create(
             post=post, body=post.body, title=thread.title if post.number == 1 else None,
-            editor=editor,
+            editor=editor, reason=reason if by_staff else "",
         )  # fmt: skip
         post.body, post.html, post.edited_at = body, html, now()
         post.edit_count += 1
-        await post.save(update_fields=["body", "html", "edited_at", "edit_count"])
+        post.edit_reason = reason if by_staff else ""
+        await post.save(update_fields=["body", "html", "edited_at", "edit_count", "edit_reason"])
         if title_changed:
             thread.title, thread.slug = new_title, slugify(new_title)
             await thread.save(update_fields=["title", "slug"])

@@ -170,3 +170,24 @@ async def test_the_audit_log_filters_by_staff_member_and_action(client, member, 
     by_action = await client.get("/mod/audit?action=role_moderator")
     assert "<td>made a moderator</td>" in by_action.text
     assert "<td>added a staff note</td>" not in by_action.text
+
+
+async def test_staff_editing_someone_elses_post_give_a_reason_the_author_sees(
+    client, member, other_member, moderator
+):
+    reply = await _reply(other_member, "Call me on +1 555 0100")
+    await login(client, moderator)
+    missing = await submit(client, f"/p/{reply.id}/edit", {"body": "Call me (number removed)"})
+    assert missing.status_code == 400 and 'id="reason-error"' in missing.text
+    done = await submit(
+        client, f"/p/{reply.id}/edit",
+        {"body": "Call me (number removed)", "reason": "No phone numbers, for your safety"},
+    )  # fmt: skip
+    assert done.status_code == 303
+    entry = await AuditEntry.get(action="edit_post")
+    assert (entry.actor_id, entry.reason) == (moderator.id, "No phone numbers, for your safety")
+    url = f"/t/{reply.thread.id}/{reply.thread.slug}"
+    await login(client, other_member)
+    assert "Edited by a moderator: No phone numbers" in (await client.get(url)).text
+    await login(client, member)
+    assert "Edited by a moderator" not in (await client.get(url)).text

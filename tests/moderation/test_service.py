@@ -167,3 +167,29 @@ async def test_the_member_record_gathers_everything_in_one_place(member, other_m
     assert [note.body for note in record.notes] == ["Sells watches"]
     assert len(record.posts) == 1
     assert [entry.action for entry in record.actions] == ["add_note"]
+
+
+async def test_deleting_a_spammer_removes_every_post_and_keeps_their_address_out(member, moderator):
+    spammer = await make_user("spammy")
+    thread = await make_thread(spammer, title="Cheap watches today")
+    await make_reply(await threads.get_thread(thread.id), spammer, "More watches")
+    answered = await make_thread(member)
+    await make_reply(answered, spammer, "Watches!")
+    removed = await service.delete_spammer(spammer, moderator, "Spam")
+    assert removed == 3
+    assert not await Post.filter(author_id=spammer.id, deleted_at__isnull=True).exists()
+    assert await threads.get_thread(thread.id) is None
+    assert (await threads.get_thread(answered.id)).reply_count == 0
+    assert not (await User.get(id=spammer.id)).is_active
+    with pytest.raises(Invalid) as caught:
+        await accounts.register("spammy2", "spammy@example.com", PASSWORD, client="c9")
+    assert "email" in caught.value.errors
+
+
+async def test_delete_and_silence_deletes_the_post_and_pauses_its_author(other_member, moderator):
+    post = await _reply_by(other_member)
+    await service.delete_and_silence(post, moderator, "Insults")
+    assert (await Post.get(id=post.id)).deleted_at is not None
+    assert (await User.get(id=other_member.id)).is_silenced
+    actions = set(await AuditEntry.all().values_list("action", flat=True))
+    assert {"delete_post", "silence"} <= actions
