@@ -17,6 +17,7 @@ from tortoise.context import get_current_context
 
 from forum import db, errors, web
 from forum.accounts import routes as accounts_routes
+from forum.dashboard import routes as dashboard_routes
 from forum.middleware import SecurityHeadersMiddleware, SessionMiddleware
 from forum.moderation import listeners as moderation_listeners
 from forum.moderation import routes as moderation_routes
@@ -69,6 +70,7 @@ def create_app() -> Starlette:
         *threads_admin.routes,
         *site_routes.routes,
         *moderation_routes.routes,
+        *dashboard_routes.routes,
     ]
     return Starlette(
         routes=routes,

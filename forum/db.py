@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tortoise import Tortoise
@@ -76,3 +77,12 @@ async def migrate(database_url: str | None = None) -> None:
 async def ping() -> None:
     """Fail unless the database answers (for /healthz)."""
     await Tortoise.get_connection("default").execute_query("SELECT 1")
+
+
+async def fetch(sql: str, *params: Any) -> list[dict[str, Any]]:
+    """A read-only query written once for both databases: `?` placeholders (turned into $1, $2
+    on PostgreSQL). For the few reports the ORM cannot express, such as counts per day."""
+    if dialect() == "postgres":
+        numbers = iter(range(1, len(params) + 1))
+        sql = re.sub(r"\?", lambda _: f"${next(numbers)}", sql)
+    return await Tortoise.get_connection("default").execute_query_dict(sql, list(params))

@@ -1736,6 +1736,12 @@ class Writer:
                 )
             )  # fmt: skip
         count = len(written)
+        asker = written[0].author
+        answers = [(item.author, moment) for item, moment in zip(written, times, strict=True)]
+        first_reply = next((m for a, m in answers[1:] if a is not asker), None)
+        first_staff = next(
+            (m for a, m in answers[1:] if a is not asker and a.row.role != "member"), None
+        )
         self.threads.append(
             Thread(
                 id=thread_id, category_id=category.id, author_id=written[0].author.id,
@@ -1744,7 +1750,8 @@ class Writer:
                 like_count=thread_likes,
                 view_count=int(count * rng.uniform(6, 25) + thread_likes * 3 + rng.randint(5, 60)),
                 pinned=plan.pinned, solution_post_id=solution_post_id,
-                solution_number=solution or None,
+                solution_number=solution or None, first_reply_at=first_reply,
+                first_staff_reply_at=first_staff,
             )
         )  # fmt: skip
         self.category_counts[category.id] += 1

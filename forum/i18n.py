@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -147,3 +147,8 @@ def language_name(code: str) -> str:
 
 def locale() -> Locale:
     return Locale.parse(_language.get())
+
+
+def format_duration(value: timedelta) -> str:
+    """A length of time: "2 hours" / "2 saat" / "2 часа"."""
+    return format_timedelta(value, threshold=1.0, locale=_language.get())

@@ -94,6 +94,11 @@ def moderate(user: Any) -> bool:
     return is_staff(user)
 
 
+def view_dashboard(user: Any) -> bool:
+    """Response times, activity and the journey funnel (/admin)."""
+    return is_manager(user)
+
+
 def manage_staff(user: Any) -> bool:
     return is_manager(user)
 

@@ -171,6 +171,7 @@ def _environment() -> Environment:
         datetime=_format_datetime,
         time=_time_tag,
         number=i18n.format_number,
+        duration=lambda value: i18n.format_duration(value) if value is not None else "—",
         tuple_pair=lambda value: (value, value),
         labelled=lambda value, labels: (value, labels[value]),
     )

@@ -73,6 +73,7 @@ def _python_problems(path: Path) -> list[str]:
             and isinstance(node.value, str)
             and id(node) not in marked | docstrings
             and re.match(r"^[A-ZА-Я][^\n]*\s[^\n]*[.!?]$", node.value)
+            and not re.match(r"^(SELECT|INSERT|UPDATE|DELETE|WITH)\b", node.value)  # SQL
         ):
             problems.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}")
     return problems

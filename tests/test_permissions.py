@@ -56,6 +56,8 @@ MATRIX = {
     "/mod/audit": ("GET", STAFF, None),
     "/mod/users/{username}": ("GET", STAFF, None),
     "/mod/users/{username}/act": ("POST", STAFF, {"action": "note", "body": "Watch this"}),
+    "/admin": ("GET", MANAGER, None),
+    "/admin/dashboard.csv": ("GET", MANAGER, None),
     "/admin/staff": ("GET", MANAGER, None),
     "/admin/watched-words": ("GET", MANAGER, None),
     "/admin/watched-words/{word_id:int}/delete": ("POST", MANAGER, {}),

@@ -27,7 +27,7 @@ class User(Model):
     # Empty means "as the browser asks" (language) and "the community's" (time zone).
     language = fields.CharField(max_length=8, default="")
     timezone = fields.CharField(max_length=64, default="")
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
     last_seen_at = fields.DatetimeField(null=True)
     # Staff sanctions; each lifts itself when its time is up (None = until lifted by staff).
     suspended_at = fields.DatetimeField(null=True)

@@ -58,6 +58,10 @@ class Thread(Model):
     view_count = fields.IntField(default=0)
     locked = fields.BooleanField(default=False)
     pinned = fields.BooleanField(default=False)
+    # When someone other than the author first answered, and when staff first did: the
+    # community's response times are measured from these.
+    first_reply_at = fields.DatetimeField(null=True)
+    first_staff_reply_at = fields.DatetimeField(null=True)
     # Shown first on the latest page as well as in its category.
     pinned_globally = fields.BooleanField(default=False)
     # Opened by a new member and waiting for a moderator: only they and staff see it.
@@ -74,7 +78,12 @@ class Thread(Model):
 
     class Meta:
         table = "thread"
-        indexes = (("last_posted_at", "id"), ("category_id", "last_posted_at", "id"))
+        indexes = (
+            ("last_posted_at", "id"),
+            ("category_id", "last_posted_at", "id"),
+            ("created_at",),
+            ("category_id", "created_at"),
+        )
 
     @property
     def url(self) -> str:
@@ -122,7 +131,7 @@ class Post(Model):
     class Meta:
         table = "post"
         unique_together = (("thread", "number"),)
-        indexes = (("author_id", "created_at"),)
+        indexes = (("author_id", "created_at"), ("created_at",))
 
     @property
     def url(self) -> str:

@@ -50,7 +50,8 @@ async def category_page(request: Request) -> Response:
         request, "threads/category.html",
         {"category": category, "pinned": pinned,
          "threads": [t for t in listing.threads if t.id not in pinned_ids],
-         "next_cursor": listing.next_cursor},
+         "next_cursor": listing.next_cursor,
+         "typical_response": await service.typical_first_response(category)},
     )  # fmt: skip
 
 

@@ -4,6 +4,7 @@ and the reads every page needs (latest lists by keyset, a thread page by post nu
 from __future__ import annotations
 
 import re
+import statistics
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -413,6 +414,15 @@ async def _count_new_reply(thread: Thread, post: Post) -> None:
         last_posted_at=post.created_at, last_poster_id=post.author_id
     )
     await Category.filter(id=thread.category_id).update(post_count=F("post_count") + 1)
+    if post.author_id != thread.author_id:
+        if thread.first_reply_at is None:
+            await Thread.filter(id=thread.id, first_reply_at__isnull=True).update(
+                first_reply_at=post.created_at
+            )
+        if thread.first_staff_reply_at is None and permissions.is_staff(post.author):
+            await Thread.filter(id=thread.id, first_staff_reply_at__isnull=True).update(
+                first_staff_reply_at=post.created_at
+            )
     await events.record(
         events.PostCreated(
             actor_id=post.author_id, post_id=post.id, thread_id=thread.id, number=post.number
@@ -894,6 +904,33 @@ async def post_count_by(user: User) -> int:
     return await Post.filter(
         author_id=user.id, deleted_at__isnull=True, held=False, thread__deleted_at__isnull=True
     ).count()
+
+
+# --- A category's typical first response, shown on its page ("usually answered within 2 hours")
+
+_typical_cache: dict[int, tuple[float, timedelta | None]] = {}
+TYPICAL_DAYS = 90
+TYPICAL_MIN_THREADS = 3
+TYPICAL_CACHE_SECONDS = 600.0
+
+
+async def typical_first_response(category: Category) -> timedelta | None:
+    """The median time to a first reply over the last 90 days (None with too few threads)."""
+    cached = _typical_cache.get(category.id)
+    if cached and time.monotonic() - cached[0] < TYPICAL_CACHE_SECONDS:
+        return cached[1]
+    rows = await Thread.filter(
+        category_id=category.id, created_at__gte=now() - timedelta(days=TYPICAL_DAYS),
+        first_reply_at__isnull=False, deleted_at__isnull=True,
+    ).values_list("created_at", "first_reply_at")  # fmt: skip
+    waits = [first - created for created, first in rows]
+    typical = (
+        timedelta(seconds=statistics.median(w.total_seconds() for w in waits))
+        if len(waits) >= TYPICAL_MIN_THREADS
+        else None
+    )
+    _typical_cache[category.id] = (time.monotonic(), typical)
+    return typical
 
 
 # --- View counts: gathered in memory, written in batches, never one write per page view.

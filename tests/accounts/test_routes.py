@@ -160,7 +160,7 @@ async def test_the_setup_link_lets_the_owner_create_the_manager_and_name_the_com
     )  # fmt: skip
     assert response.status_code == 303
     home = await client.get("/")
-    assert "Acme Owners" in home.text and 'href="/admin/categories"' in home.text
+    assert "Acme Owners" in home.text and 'href="/admin"' in home.text
     assert (await client.get(f"/setup/{token}")).status_code == 404
 
 
