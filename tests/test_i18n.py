@@ -125,7 +125,7 @@ async def test_the_manager_sets_the_communitys_name_default_language_and_time_zo
     response = await submit(
         client, "/admin/settings",
         {"name": "Lumio Topluluğu", "language": "tr", "timezone": "Europe/Istanbul",
-         "hold_first_posts": "2", "trust_posts": "5", "trust_days": "3"},
+         "hold_first_posts": "2", "trust_posts": "5", "trust_days": "3", "flags_to_hide": "4"},
     )  # fmt: skip
     assert response.status_code == 303
     settings = await site.get_all()
@@ -140,10 +140,11 @@ async def test_bad_community_settings_keep_the_input(client, manager):
     response = await submit(
         client, "/admin/settings",
         {"name": "X", "language": "de", "timezone": "Nowhere", "hold_first_posts": "-1",
-         "trust_posts": "x", "trust_days": "99"},
+         "trust_posts": "x", "trust_days": "99", "flags_to_hide": ""},
     )  # fmt: skip
     assert response.status_code == 400
-    for name in ("name", "language", "timezone", "hold_first_posts", "trust_posts", "trust_days"):
+    fields = ("name", "language", "timezone", "hold_first_posts", "trust_posts", "trust_days")
+    for name in (*fields, "flags_to_hide"):
         assert f'id="{name}-error"' in response.text
 
 

@@ -220,18 +220,18 @@ async def thread_action(request: Request) -> Response:
     return redirect(destination)
 
 
+AUDIT_FILTERS = ("actor", "action", "target", "since", "until")
+
+
 async def audit_page(request: Request) -> Response:
     ensure(can.moderate(request.user))
-    params = request.query_params
-    before = params.get("before", "")
-    entries = await service.audit_log(
-        actor=params.get("actor", ""), action=params.get("action", ""),
-        before=int(before) if before.isdigit() else None,
-    )  # fmt: skip
+    filters = {name: request.query_params.get(name, "") for name in AUDIT_FILTERS}
+    before = request.query_params.get("before", "")
+    entries = await service.audit_log(**filters, before=int(before) if before.isdigit() else None)
     return await render(
         request, "moderation/audit.html",
-        {"entries": entries, "actor": params.get("actor", ""), "action": params.get("action", ""),
-         "more": len(entries) == service.AUDIT_PAGE, "actions": service.AUDIT_ACTIONS},
+        {"entries": entries, "filters": filters, "more": len(entries) == service.AUDIT_PAGE,
+         "actions": service.AUDIT_ACTIONS},
     )  # fmt: skip
 
 

@@ -20,11 +20,10 @@ from forum.accounts.models import User
 from forum.forms import Invalid
 from forum.i18n import gettext as _
 from forum.moderation.models import FLAG_REASONS, AuditEntry, Flag, StaffNote
+from forum.site import models as site
 from forum.threads import service as threads
 from forum.threads.models import Category, Post, Thread
 
-# Flags from this many different members hide a post until staff review it.
-FLAGS_TO_HIDE = 3
 # Flags one member may raise per day.
 FLAGS_PER_DAY = 10
 NOTE_MAX = 500
@@ -75,7 +74,8 @@ async def flag_post(post: Post, flagger: User, *, reason: str, note: str = "") -
             open_flags = await Flag.filter(
                 post_id=post.id, resolved_at__isnull=True, user_id__isnull=False
             ).count()
-            if open_flags >= FLAGS_TO_HIDE and not post.hidden_at:
+            threshold = int((await site.get_all())["flags_to_hide"])
+            if threshold and open_flags >= threshold and not post.hidden_at:
                 hidden_reason = _("Hidden after flags from members, pending review.")
                 await threads.hide_post(post, None, hidden_reason)
                 await audit(None, "auto_hide", post, hidden_reason)
@@ -428,18 +428,33 @@ AUDIT_ACTIONS = (
 
 
 async def audit_log(
-    *, actor: str = "", action: str = "", before: int | None = None
-) -> list[AuditEntry]:
-    """Newest first, paged by id; filtered by actor username and action."""
+    *, actor: str = "", action: str = "", target: str = "", since: str = "", until: str = "",
+    before: int | None = None,
+) -> list[AuditEntry]:  # fmt: skip
+    """Newest first, paged by id; filtered by actor username, action, target name or title,
+    and a date range (YYYY-MM-DD, inclusive; anything unreadable is ignored)."""
     query = AuditEntry.all()
     if actor:
         found = await accounts.get_by_username(actor)
         query = query.filter(actor_id=found.id if found else -1)
     if action:
         query = query.filter(action=action)
+    if target.strip():
+        query = query.filter(target_label__icontains=target.strip())
+    if start := _day(since):
+        query = query.filter(created_at__gte=start)
+    if end := _day(until):
+        query = query.filter(created_at__lt=end + timedelta(days=1))
     if before:
         query = query.filter(id__lt=before)
     return await query.order_by("-id").limit(AUDIT_PAGE).select_related("actor")
+
+
+def _day(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.strip()).replace(tzinfo=UTC) if text.strip() else None
+    except ValueError:
+        return None
 
 
 async def staff_members() -> list[User]:

@@ -17,6 +17,8 @@ DEFAULTS = {
     # and an account this many days old.
     "trust_posts": "3",
     "trust_days": "2",
+    # Flags from this many different members hide a post until staff review it.
+    "flags_to_hide": "3",
 }
 
 # Other processes see a change within this many seconds; this process sees it at once.

@@ -12,7 +12,10 @@ from forum.permissions import ensure
 from forum.site import models, service
 from forum.web import LANGUAGE_COOKIE, field, form_data, not_found, redirect, render, safe_next
 
-FIELDS = ("name", "language", "timezone", "hold_first_posts", "trust_posts", "trust_days")
+FIELDS = (
+    "name", "language", "timezone", "hold_first_posts", "trust_posts", "trust_days",
+    "flags_to_hide",
+)  # fmt: skip
 
 
 async def settings_page(request: Request) -> Response:

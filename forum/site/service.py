@@ -16,11 +16,12 @@ async def update_settings(
     hold_first_posts: str,
     trust_posts: str,
     trust_days: str,
+    flags_to_hide: str,
 ) -> None:
     name = name.strip()
     errors: dict[str, str] = {}
     numbers = {"hold_first_posts": hold_first_posts, "trust_posts": trust_posts,
-               "trust_days": trust_days}  # fmt: skip
+               "trust_days": trust_days, "flags_to_hide": flags_to_hide}  # fmt: skip
     for field, value in numbers.items():
         if not (value.isdigit() and 0 <= int(value) <= 20):
             errors[field] = _("Enter a number from 0 to 20.")

@@ -66,11 +66,16 @@ async def thread_page(request: Request) -> Response:
     try:
         thread = await _thread_or_404(request)
     except HTTPException:
-        # A thread merged into another sends its old links there.
+        # A thread merged into another sends its old links there; staff still read (and can
+        # restore) a deleted one.
         merged = await service.merged_into(request.path_params["thread_id"])
-        if merged is None:
+        if merged is not None:
+            return RedirectResponse(f"/t/{merged}", status_code=301)
+        if not can.view_deleted(request.user):
             raise
-        return RedirectResponse(f"/t/{merged}", status_code=301)
+        thread = await service.get_thread(request.path_params["thread_id"], with_deleted=True)
+        if thread is None:
+            raise
     if request.path_params.get("slug") != thread.slug:
         # Any old or missing slug still finds the thread by its id.
         query = f"?{request.url.query}" if request.url.query else ""

@@ -107,7 +107,7 @@ async def test_holding_can_be_turned_off_by_the_manager(client, holding, manager
     await submit(
         client, "/admin/settings",
         {"name": "Community", "language": "en", "timezone": "UTC", "hold_first_posts": "0",
-         "trust_posts": "0", "trust_days": "0"},
+         "trust_posts": "0", "trust_days": "0", "flags_to_hide": "3"},
     )  # fmt: skip
     thread = await make_thread(newcomer)
     assert not (await Thread.get(id=thread.id)).held

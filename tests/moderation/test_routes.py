@@ -1,5 +1,7 @@
 """Flagging and moderating through HTTP, as members and staff do it in the browser."""
 
+from datetime import UTC, datetime, timedelta
+
 from forum.moderation import service
 from forum.moderation.models import AuditEntry, Flag, StaffNote
 from forum.threads import service as threads
@@ -191,3 +193,30 @@ async def test_staff_editing_someone_elses_post_give_a_reason_the_author_sees(
     assert "Edited by a moderator: No phone numbers" in (await client.get(url)).text
     await login(client, member)
     assert "Edited by a moderator" not in (await client.get(url)).text
+
+
+async def test_staff_read_a_deleted_thread_and_restore_it(client, member, moderator):
+    thread = await make_thread(member, title="Deleted by mistake")
+    first = await threads.get_post((await Post.get(thread_id=thread.id, number=1)).id)
+    await service.delete_post(first, moderator, "Oops")
+    assert (await client.get(thread.url)).status_code == 404
+    await login(client, moderator)
+    page = await client.get(thread.url)
+    assert page.status_code == 200 and "This thread is deleted" in page.text
+    await submit(client, f"/mod/posts/{first.id}/restore/do", {"reason": "Was fine"})
+    client.cookies.clear()
+    assert (await client.get(thread.url)).status_code == 200
+
+
+async def test_the_audit_log_filters_by_target_and_date(client, member, other_member, moderator):
+    await service.add_note(member, moderator, "About ana")
+    await service.add_note(other_member, moderator, "About boris")
+    await login(client, moderator)
+    by_target = await client.get("/mod/audit?target=bor")
+    assert ">boris</a>" in by_target.text and ">ana</a>" not in by_target.text
+    today = datetime.now(UTC).date()
+    this_day = await client.get(f"/mod/audit?since={today}&until={today}")
+    assert ">ana</a>" in this_day.text
+    tomorrow = today + timedelta(days=1)
+    assert "No staff action matches" in (await client.get(f"/mod/audit?since={tomorrow}")).text
+    assert (await client.get("/mod/audit?since=not-a-date")).status_code == 200

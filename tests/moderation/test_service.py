@@ -43,13 +43,22 @@ async def test_a_flag_needs_a_known_reason_and_a_note_for_something_else(member,
 
 async def test_flags_from_three_members_hide_the_post_pending_review(other_member):
     post = await _reply_by(other_member)
-    for _number in range(service.FLAGS_TO_HIDE):
+    for _number in range(3):
         assert (await Post.get(id=post.id)).hidden_at is None
         await service.flag_post(post, await make_user(), reason="spam")
     hidden = await Post.get(id=post.id)
     assert hidden.hidden_at is not None and "flags" in hidden.hidden_reason
     entry = await AuditEntry.get(action="auto_hide")
     assert entry.actor_id is None and entry.target_id == post.id
+
+
+async def test_the_manager_sets_how_many_flags_hide_a_post(other_member):
+    from forum.site import models as site
+
+    await site.set_value("flags_to_hide", "1")
+    post = await _reply_by(other_member)
+    await service.flag_post(post, await make_user(), reason="spam")
+    assert (await Post.get(id=post.id)).hidden_at is not None
 
 
 async def test_a_member_can_flag_only_so_many_posts_a_day(member, other_member, monkeypatch):
@@ -77,7 +86,7 @@ async def test_dismissing_flags_closes_them_and_shows_a_flag_hidden_post_again(
     other_member, moderator
 ):
     post = await _reply_by(other_member)
-    for _ in range(service.FLAGS_TO_HIDE):
+    for _ in range(3):
         await service.flag_post(post, await make_user(), reason="spam")
     await service.dismiss_flags(await threads.get_post(post.id), moderator, "Legit link")
     assert (await Post.get(id=post.id)).hidden_at is None
