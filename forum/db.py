@@ -86,3 +86,18 @@ async def fetch(sql: str, *params: Any) -> list[dict[str, Any]]:
         numbers = iter(range(1, len(params) + 1))
         sql = re.sub(r"\?", lambda _: f"${next(numbers)}", sql)
     return await Tortoise.get_connection("default").execute_query_dict(sql, list(params))
+
+
+def epoch(column: str) -> str:
+    """SQL for a timestamp column as Unix seconds, in this database's dialect."""
+    if dialect() == "postgres":
+        return f'extract(epoch from "{column}")'
+    return f'((julianday("{column}") - 2440587.5) * 86400.0)'
+
+
+def day(column: str) -> str:
+    """SQL for the UTC calendar day (YYYY-MM-DD text) of a timestamp column."""
+    if dialect() == "postgres":
+        return f"to_char(\"{column}\" AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+    # SQLite keeps timestamps as ISO text in UTC: the day is its first ten characters.
+    return f'substr("{column}", 1, 10)'

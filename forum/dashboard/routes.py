@@ -21,7 +21,7 @@ async def dashboard(request: Request) -> Response:
     days = await service.activity()
     return await render(
         request, "dashboard/index.html",
-        {"responses": [await service.response_times(d) for d in service.PERIODS],
+        {"responses": await service.response_times(),
          "unanswered": nobody, "no_staff": no_staff, "days": days,
          "peak": max([1] + [d.posts for d in days] + [d.members for d in days]),
          "health": await service.health()},

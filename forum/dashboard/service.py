@@ -6,7 +6,6 @@ created_at), so the dashboard costs the same on a young forum and on one with a 
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -39,24 +38,68 @@ class Response:
     staff_p90: timedelta | None
 
 
-def _quantiles(waits: list[timedelta]) -> tuple[timedelta | None, timedelta | None]:
-    if not waits:
+async def response_times() -> list[Response]:
+    """For each period: threads started, how many were answered, and how fast. The database
+    returns a histogram of waits in whole minutes per period, not one row per thread."""
+    moments = [now() - timedelta(days=days) for days in PERIODS]
+    period = (
+        "CASE "
+        + " ".join(f'WHEN "created_at" >= ? THEN {days}' for days in PERIODS[:-1])
+        + f" ELSE {PERIODS[-1]} END"
+    )
+    results = {days: Response(days, 0, 0, None, None, 0, None, None) for days in PERIODS}
+    waits: dict[str, dict[int, dict[int, int]]] = {"reply": {}, "staff": {}}
+    for kind, column in (("reply", "first_reply_at"), ("staff", "first_staff_reply_at")):
+        # Rounded, not truncated: SQLite's julianday arithmetic is off by microseconds.
+        wait = f"({db.epoch(column)} - {db.epoch('created_at')}) / 60"
+        minutes = f"CAST(ROUND({wait}) AS INTEGER)"
+        rows = await db.fetch(
+            f"SELECT {period} AS period, {minutes} AS minutes, count(*) AS n FROM \"thread\" "
+            'WHERE "created_at" >= ? AND "deleted_at" IS NULL AND "held" = ? GROUP BY 1, 2',
+            *moments[:-1], moments[-1], False,
+        )  # fmt: skip
+        for row in rows:
+            buckets = waits[kind].setdefault(int(row["period"]), {})
+            key = -1 if row["minutes"] is None else int(row["minutes"])
+            buckets[key] = buckets.get(key, 0) + int(row["n"])
+    for index, days in enumerate(PERIODS):
+        # A thread started within 7 days also counts for 30 and 90.
+        included = PERIODS[: index + 1]
+        reply = _merge(waits["reply"], included)
+        staff = _merge(waits["staff"], included)
+        result = results[days]
+        result.threads = sum(reply.values())
+        result.answered = result.threads - reply.get(-1, 0)
+        result.median, result.p90 = _histogram_quantiles(reply)
+        result.staff_answered = sum(staff.values()) - staff.get(-1, 0)
+        result.staff_median, result.staff_p90 = _histogram_quantiles(staff)
+    return [results[days] for days in PERIODS]
+
+
+def _merge(by_period: dict[int, dict[int, int]], periods: tuple[int, ...]) -> dict[int, int]:
+    merged: dict[int, int] = {}
+    for days in periods:
+        for minutes, count in by_period.get(days, {}).items():
+            merged[minutes] = merged.get(minutes, 0) + count
+    return merged
+
+
+def _histogram_quantiles(buckets: dict[int, int]) -> tuple[timedelta | None, timedelta | None]:
+    """Median and 90th percentile of answered waits (bucket -1 holds the unanswered)."""
+    answered = sorted((minutes, n) for minutes, n in buckets.items() if minutes >= 0)
+    total = sum(n for _, n in answered)
+    if not total:
         return None, None
-    seconds = sorted(wait.total_seconds() for wait in waits)
-    p90 = seconds[min(len(seconds) - 1, int(len(seconds) * 0.9))]
-    return timedelta(seconds=statistics.median(seconds)), timedelta(seconds=p90)
 
+    def at(rank: int) -> timedelta:
+        seen = 0
+        for minutes, n in answered:
+            seen += n
+            if seen > rank:
+                return timedelta(minutes=minutes)
+        return timedelta(minutes=answered[-1][0])
 
-async def response_times(days: int) -> Response:
-    since = now() - timedelta(days=days)
-    rows = await Thread.filter(
-        created_at__gte=since, deleted_at__isnull=True, held=False
-    ).values_list("created_at", "first_reply_at", "first_staff_reply_at")
-    replies = [first - created for created, first, _ in rows if first]
-    staff = [first - created for created, _, first in rows if first]
-    median, p90 = _quantiles(replies)
-    staff_median, staff_p90 = _quantiles(staff)
-    return Response(days, len(rows), len(replies), median, p90, len(staff), staff_median, staff_p90)
+    return at((total - 1) // 2), at(min(total - 1, int(total * 0.9)))
 
 
 async def unanswered() -> tuple[list[Thread], list[Thread]]:
@@ -128,12 +171,9 @@ class Health:
 async def health(days: int = 30) -> Health:
     """The journey funnel and the state of moderation over a period."""
     since = now() - timedelta(days=days)
-    posters = await db.fetch(
-        'SELECT count(DISTINCT "author_id") AS n FROM "post" WHERE "created_at" >= ?', since
-    )
-    likers = await db.fetch(
-        'SELECT count(DISTINCT "user_id") AS n FROM "likes" WHERE "created_at" >= ? '
-        'AND "user_id" NOT IN (SELECT DISTINCT "author_id" FROM "post" WHERE "created_at" >= ?)',
+    active = await db.fetch(
+        'SELECT count(*) AS n FROM (SELECT "author_id" FROM "post" WHERE "created_at" >= ? '
+        'UNION SELECT "user_id" FROM "likes" WHERE "created_at" >= ?) AS active',
         since,
         since,
     )
@@ -148,7 +188,7 @@ async def health(days: int = 30) -> Health:
         days=days,
         members=await User.all().count(),
         new_members=await User.filter(created_at__gte=since).count(),
-        active_members=posters[0]["n"] + likers[0]["n"],
+        active_members=active[0]["n"],
         members_with_solution=solvers[0]["n"],
         flags=flags,
         queue=await queue_count(),

@@ -83,6 +83,7 @@ class Thread(Model):
             ("category_id", "last_posted_at", "id"),
             ("created_at",),
             ("category_id", "created_at"),
+            ("pinned_globally", "last_posted_at"),
         )
 
     @property
@@ -131,7 +132,7 @@ class Post(Model):
     class Meta:
         table = "post"
         unique_together = (("thread", "number"),)
-        indexes = (("author_id", "created_at"), ("created_at",))
+        indexes = (("author_id", "created_at"), ("created_at",), ("held", "created_at"))
 
     @property
     def url(self) -> str:
@@ -172,6 +173,7 @@ class Like(Model):
     class Meta:
         table = "likes"
         unique_together = (("post", "user"),)
+        indexes = (("created_at",),)
 
 
 WATCH_ACTIONS = ("block", "require_approval", "flag", "replace")

@@ -34,7 +34,9 @@ async def test_response_times_give_the_median_and_90th_percentile(member, modera
     for minutes in (10, 20, 30, 40, 600):
         await _answered_after(await make_thread(member), moderator, minutes)
     await make_thread(member, title="Nobody answered me")
-    week = await service.response_times(7)
+    week, month, quarter = await service.response_times()
+    assert (week.days, month.days, quarter.days) == (7, 30, 90)
+    assert quarter.threads == week.threads
     assert (week.threads, week.answered, week.staff_answered) == (6, 5, 5)
     assert week.median == timedelta(minutes=30)
     assert week.p90 == timedelta(minutes=600)
