@@ -75,7 +75,8 @@ class SessionMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+            # Static files need no session: no database read for a stylesheet.
             await self.app(scope, receive, send)
             return
         key = self._cookie_key(scope)
@@ -98,10 +99,9 @@ class SessionMiddleware:
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                if not scope["path"].startswith("/static/"):
-                    # Pages differ by the reader's session and language; static files do not.
-                    headers.add_vary_header("Cookie")
-                    headers.add_vary_header("Accept-Language")
+                # Pages differ by the reader's session and language.
+                headers.add_vary_header("Cookie")
+                headers.add_vary_header("Accept-Language")
                 if _cookie_pending(scope):
                     headers.append("set-cookie", _cookie_header(scope))
             await send(message)

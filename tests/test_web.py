@@ -6,6 +6,7 @@ from starlette.routing import Route
 
 from forum import web
 from forum.middleware import SECURITY_HEADERS
+from tests.conftest import count_queries, login
 
 
 async def test_every_page_carries_strict_security_headers(client, database):
@@ -80,3 +81,11 @@ async def test_pages_vary_by_cookie_and_language_but_static_files_do_not(client,
     assert "Cookie" in page.headers["vary"] and "Accept-Language" in page.headers["vary"]
     css = re.search(r'href="(/static/forum\.[0-9a-f]{10}\.css)"', page.text).group(1)
     assert "vary" not in (await client.get(css)).headers
+
+
+async def test_static_files_cost_no_database_query(client, member):
+    await login(client, member)
+    css = re.search(r'href="(/static/forum\.[0-9a-f]{10}\.css)"', (await client.get("/")).text)
+    with count_queries() as statements:
+        assert (await client.get(css.group(1))).status_code == 200
+    assert statements == []
