@@ -154,3 +154,12 @@ async def test_form_errors_come_back_in_the_readers_language(client, database):
     client.cookies.set("forum_lang", "ru", domain="testserver.local")
     response = await submit(client, "/register", {"username": "a", "email": "x", "password": "y"})
     assert '<html lang="ru">' in response.text and "Use at least" not in response.text
+
+
+@pytest.mark.parametrize("code, text", [("en", "1,234 posts"), ("tr", "1.234 gönderi")])
+async def test_large_numbers_are_grouped_the_readers_way(client, database, code, text):
+    from forum.threads.models import Category
+
+    await Category.filter(slug="general").update(post_count=1234)
+    page = await client.get("/categories", headers={"accept-language": code})
+    assert text in page.text
