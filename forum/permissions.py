@@ -22,10 +22,11 @@ class Guest:
     is_authenticated = False
     is_active = False
     is_silenced = False
+    pending = False
 
 
 def _member(user: Any) -> bool:
-    return bool(user.is_authenticated and user.is_active)
+    return bool(user.is_authenticated and user.is_active and not user.pending)
 
 
 def _writer(user: Any) -> bool:

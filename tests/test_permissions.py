@@ -54,6 +54,7 @@ MATRIX = {
     "/mod/posts/{post_id:int}/{action}": ("GET", STAFF, None),
     "/mod/posts/{post_id:int}/{action}/do": ("POST", STAFF, {"reason": "Off topic here"}),
     "/mod/audit": ("GET", STAFF, None),
+    "/mod/signups/{user_id:int}/{action}": ("POST", STAFF, {}),
     "/mod/users/{username}": ("GET", STAFF, None),
     "/mod/users/{username}/act": ("POST", STAFF, {"action": "note", "body": "Watch this"}),
     "/admin": ("GET", MANAGER, None),
@@ -86,7 +87,9 @@ async def world(database):
     category = await make_category(kind="support")
     thread = await make_thread(author, category=category, title="Where is the manual")
     reply = await make_reply(thread, author, "Found it myself")
-    return {"users": users, "thread": thread, "reply": reply, "category": category}
+    waiting = await make_user("waiting", pending=True)
+    return {"users": users, "thread": thread, "reply": reply, "category": category,
+            "waiting": waiting}  # fmt: skip
 
 
 def _url(path: str, world: dict) -> str:
@@ -101,7 +104,11 @@ def _url(path: str, world: dict) -> str:
         .replace("{token}", "not-the-token")
         .replace("{code}", "tr")
         .replace("{word_id:int}", "1")
-        .replace("{action}", "lock" if path.startswith("/mod/threads") else "hide")
+        .replace("{user_id:int}", str(world["waiting"].id))
+        .replace(
+            "{action}",
+            {"/mod/threads": "lock", "/mod/signups": "approve"}.get(path[:12], "hide"),
+        )
     )
 
 

@@ -48,6 +48,8 @@ async def register(request: Request) -> Response:
             request, "accounts/register.html",
             {"form": values, "errors": {"form": limited.message}}, 429,
         )  # fmt: skip
+    if user.pending:
+        return await render(request, "accounts/pending.html", {"member": user})
     await sign_in(request, user)
     return redirect(safe_next(request.query_params.get("next")))
 

@@ -120,10 +120,35 @@ async def create_user(
 
 
 async def register(username: str, email: str, password: str, *, client: str) -> User:
-    """A visitor signs up. `client` is the keyed hash of their address, for the rate limit."""
+    """A visitor signs up. `client` is the keyed hash of their address, for the rate limit.
+    Under the community's approval rules the new account waits (`pending`) for a moderator."""
     if await ratelimit.hit("register", client, REGISTRATION_WINDOW) > REGISTRATIONS_PER_CLIENT:
         raise RateLimited(_("Too many sign-ups from your network. Please try again in an hour."))
-    return await create_user(username, email, password)
+    user = await create_user(username, email, password)
+    if await _signup_needs_approval(user.email):
+        user.pending = True
+        await user.save(update_fields=["pending"])
+    return user
+
+
+async def _signup_needs_approval(email: str) -> bool:
+    rules = await site.get_all()
+    if rules["approve_signups"] == "all":
+        return True
+    domain = email.rsplit("@", 1)[-1].casefold()
+    held = {d.strip().lstrip("@").casefold() for d in rules["held_email_domains"].split(",")}
+    return domain in held - {""}
+
+
+async def approve_signup(user: User) -> None:
+    user.pending = False
+    await user.save(update_fields=["pending"])
+
+
+async def reject_signup(user: User) -> None:
+    """Refuse a waiting sign-up: the account is removed (it never posted)."""
+    await Session.filter(user_id=user.id).delete()
+    await user.delete()
 
 
 async def authenticate(login: str, password: str, *, client: str) -> User:
@@ -146,6 +171,8 @@ async def authenticate(login: str, password: str, *, client: str) -> User:
         raise Invalid({"login": _("That username or e-mail and password do not match.")})
     if not user.is_active:
         raise Invalid({"login": suspension_message(user)})
+    if user.pending:
+        raise Invalid({"login": _("Your account is waiting for a moderator's approval.")})
     await ratelimit.reset("login-fail", user.id, LOGIN_WINDOW)
     return user
 

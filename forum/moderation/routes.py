@@ -80,6 +80,7 @@ async def queue_page(request: Request, errors: dict | None = None) -> Response:
     return await render(
         request, "moderation/queue.html",
         {"items": await service.queue(category_id, kind),
+         "signups": await service.pending_signups() if kind in ("", "signups") else [],
          "categories": await threads.categories(True), "category_id": category_id,
          "kind": kind, "errors": errors or {}},
         400 if errors else 200,
@@ -114,6 +115,21 @@ async def queue_decide(request: Request) -> Response:
             await action(post, request.user, field(form, "reason"))
         except Invalid as error:
             return await queue_page(request, error.errors)
+    return redirect("/mod/queue")
+
+
+async def signup_decide(request: Request) -> Response:
+    """Let a held sign-up in, or refuse it."""
+    ensure(can.moderate(request.user))
+    member = await User.filter(id=request.path_params["user_id"], pending=True).first()
+    if member is None:
+        raise not_found()
+    if request.path_params["action"] == "approve":
+        await service.approve_signup(member, request.user)
+    elif request.path_params["action"] == "reject":
+        await service.reject_signup(member, request.user)
+    else:
+        raise not_found()
     return redirect("/mod/queue")
 
 
@@ -297,6 +313,7 @@ routes = [
     Route("/mod", mod_index),
     Route("/mod/queue", queue_page),
     Route("/mod/queue/decide", queue_decide, methods=["POST"]),
+    Route("/mod/signups/{user_id:int}/{action}", signup_decide, methods=["POST"]),
     Route("/mod/posts/{post_id:int}/{action}", post_action_form),
     Route("/mod/posts/{post_id:int}/{action}/do", post_action, methods=["POST"]),
     Route("/mod/threads/{thread_id:int}", thread_tools),

@@ -84,7 +84,7 @@ async def flag_post(post: Post, flagger: User, *, reason: str, note: str = "") -
     return flag
 
 
-QUEUE_KINDS = ("flagged", "held")
+QUEUE_KINDS = ("flagged", "held", "signups")
 
 
 @dataclass
@@ -146,10 +146,27 @@ async def _count_by(query: Any, field: str) -> dict[int, int]:
 
 
 async def queue_count() -> int:
-    """Posts waiting for a decision (flagged or held), for the staff's navigation."""
+    """Everything waiting for a decision (flagged or held posts, sign-ups), for the navigation."""
     flagged = set(await Flag.filter(resolved_at__isnull=True).values_list("post_id", flat=True))
     held = set(await Post.filter(held=True, deleted_at__isnull=True).values_list("id", flat=True))
-    return len(flagged | held)
+    return len(flagged | held) + await User.filter(pending=True).count()
+
+
+async def pending_signups() -> list[User]:
+    """Sign-ups held by the community's rules, oldest first."""
+    return await User.filter(pending=True).order_by("created_at")
+
+
+async def approve_signup(user: User, actor: User) -> None:
+    async with in_transaction():
+        await accounts.approve_signup(user)
+        await audit(actor, "approve_signup", user)
+
+
+async def reject_signup(user: User, actor: User) -> None:
+    async with in_transaction():
+        await audit(actor, "reject_signup", user)
+        await accounts.reject_signup(user)
 
 
 async def _resolve_flags(post: Post, actor: User, resolution: str) -> int:
@@ -422,7 +439,7 @@ AUDIT_ACTIONS = (
     "approve_post", "reject_post", "auto_hide", "dismiss_flags", "hide_post", "unhide_post",
     "delete_post", "restore_post", "lock_thread", "unlock_thread", "pin_thread", "pin_globally",
     "unpin_thread", "move_thread", "rename_thread", "merge_thread", "split_thread", "edit_post",
-    "delete_spammer",
+    "delete_spammer", "approve_signup", "reject_signup",
     "suspend", "silence", "lift_sanctions", "add_note", "role_moderator", "role_member",
 )  # fmt: skip
 

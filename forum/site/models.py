@@ -19,6 +19,9 @@ DEFAULTS = {
     "trust_days": "2",
     # Flags from this many different members hide a post until staff review it.
     "flags_to_hide": "3",
+    # Sign-ups wait for a moderator: "all", or only those from the listed e-mail domains.
+    "approve_signups": "",
+    "held_email_domains": "",
 }
 
 # Other processes see a change within this many seconds; this process sees it at once.

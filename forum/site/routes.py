@@ -14,7 +14,7 @@ from forum.web import LANGUAGE_COOKIE, field, form_data, not_found, redirect, re
 
 FIELDS = (
     "name", "language", "timezone", "hold_first_posts", "trust_posts", "trust_days",
-    "flags_to_hide",
+    "flags_to_hide", "approve_signups", "held_email_domains",
 )  # fmt: skip
 
 

@@ -17,6 +17,8 @@ async def update_settings(
     trust_posts: str,
     trust_days: str,
     flags_to_hide: str,
+    approve_signups: str = "",
+    held_email_domains: str = "",
 ) -> None:
     name = name.strip()
     errors: dict[str, str] = {}
@@ -30,8 +32,15 @@ async def update_settings(
         errors["language"] = _("Choose a language.")
     if not i18n.valid_timezone(timezone):
         errors["timezone"] = _("Choose a time zone from the list.")
+    if approve_signups not in ("", "all"):
+        errors["approve_signups"] = _("Choose which sign-ups wait for approval.")
+    domains = [d.strip().lstrip("@").lower() for d in held_email_domains.split(",") if d.strip()]
+    if any(" " in d or "." not in d for d in domains) or len(held_email_domains) > 1000:
+        errors["held_email_domains"] = _("List domains like example.com, separated by commas.")
     if errors:
         raise Invalid(errors)
+    await models.set_value("approve_signups", approve_signups)
+    await models.set_value("held_email_domains", ", ".join(domains))
     await models.set_value("name", name)
     await models.set_value("language", language)
     await models.set_value("timezone", timezone)
