@@ -29,3 +29,13 @@ def check_length(
             "label": label,
             "n": maximum,
         }
+
+
+def required_length(field: str, value: str, *, minimum: int, maximum: int, label: str) -> str:
+    """The stripped value when its length fits, else Invalid for that one field."""
+    value = value.strip()
+    errors: dict[str, str] = {}
+    check_length(errors, field, value, minimum=minimum, maximum=maximum, label=label)
+    if errors:
+        raise Invalid(errors)
+    return value

@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 
 from forum import events, i18n, markup, ratelimit
 from forum.accounts.models import ROLES, Session, User
-from forum.forms import Invalid, check_length
+from forum.forms import Invalid, check_length, required_length
 from forum.i18n import gettext as _
 from forum.site import models as site
 from forum.text import fold
@@ -275,12 +275,7 @@ def suspension_message(user: User) -> str:
 
 
 def _check_reason(reason: str) -> str:
-    reason = reason.strip()
-    errors: dict[str, str] = {}
-    check_length(errors, "reason", reason, minimum=3, maximum=500, label=_("Reason"))
-    if errors:
-        raise Invalid(errors)
-    return reason
+    return required_length("reason", reason, minimum=3, maximum=500, label=_("Reason"))
 
 
 async def suspend(user: User, *, until: datetime | None, reason: str) -> None:

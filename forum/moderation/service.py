@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 from forum import ratelimit
 from forum.accounts import service as accounts
 from forum.accounts.models import User
-from forum.forms import Invalid
+from forum.forms import Invalid, required_length
 from forum.i18n import gettext as _
 from forum.moderation.models import FLAG_REASONS, AuditEntry, Flag, StaffNote
 from forum.site import models as site
@@ -228,10 +228,7 @@ async def restore_post(post: Post, actor: User, reason: str = "") -> None:
 
 
 def _required_reason(reason: str) -> str:
-    reason = reason.strip()
-    if not 3 <= len(reason) <= NOTE_MAX:
-        raise Invalid({"reason": _("Give a reason of 3 to %(n)d characters.") % {"n": NOTE_MAX}})
-    return reason
+    return required_length("reason", reason, minimum=3, maximum=NOTE_MAX, label=_("Reason"))
 
 
 # --- Acting on threads

@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 
 from forum import events, markup, permissions, ratelimit
 from forum.accounts.models import User
-from forum.forms import Invalid, check_length
+from forum.forms import Invalid, check_length, required_length
 from forum.i18n import gettext as _
 from forum.site import models as site
 from forum.text import fold, slugify
@@ -498,11 +498,11 @@ async def delete_post(post: Post, actor: User) -> None:
         if not changed:
             return
         post.deleted_at = moment
-        if post.held:  # never counted, so nothing to take back
-            if post.number == 1:
-                await Thread.filter(id=thread.id).update(deleted_at=moment)
-        elif post.number == 1:
+        if post.number == 1:
             await Thread.filter(id=thread.id).update(deleted_at=moment)
+        if post.held:
+            pass  # never counted, so nothing to take back
+        elif post.number == 1:
             await Category.filter(id=thread.category_id).update(
                 thread_count=F("thread_count") - 1,
                 post_count=F("post_count") - (thread.reply_count + 1),
@@ -528,11 +528,11 @@ async def restore_post(post: Post, actor: User) -> None:
         ):
             return
         post.deleted_at = None
-        if post.held:
-            if post.number == 1:
-                await Thread.filter(id=thread.id).update(deleted_at=None)
-        elif post.number == 1:
+        if post.number == 1:
             await Thread.filter(id=thread.id).update(deleted_at=None)
+        if post.held:
+            pass  # never counted, so nothing to give back
+        elif post.number == 1:
             await Category.filter(id=thread.category_id).update(
                 thread_count=F("thread_count") + 1,
                 post_count=F("post_count") + (thread.reply_count + 1),
@@ -676,11 +676,9 @@ async def move_thread(thread: Thread, category: Category) -> None:
 
 async def rename_thread(thread: Thread, title: str) -> None:
     """A new title (and slug); links with the old slug still find the thread by its id."""
-    title = " ".join(title.split())
-    errors: dict[str, str] = {}
-    check_length(errors, "title", title, minimum=TITLE_MIN, maximum=TITLE_MAX, label=_("Title"))
-    if errors:
-        raise Invalid(errors)
+    title = required_length(
+        "title", " ".join(title.split()), minimum=TITLE_MIN, maximum=TITLE_MAX, label=_("Title")
+    )
     await Thread.filter(id=thread.id).update(
         title=title, slug=slugify(title), **_notice("renamed", thread.title)
     )
