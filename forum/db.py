@@ -18,6 +18,8 @@ MODEL_MODULES = [
     "forum.accounts.models",
     "forum.threads.models",
     "forum.moderation.models",
+    "forum.notifications.models",
+    "forum.mail.models",
 ]
 
 # Wait this long (ms) for another process's write lock instead of failing at once.

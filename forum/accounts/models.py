@@ -18,6 +18,9 @@ class User(Model):
     username_key = fields.CharField(max_length=40, unique=True)
     email = fields.CharField(max_length=254)
     email_key = fields.CharField(max_length=254, unique=True)
+    # Set when the member follows the link mailed to the address; until then only
+    # account messages (the link itself, a password reset) are mailed to it.
+    email_verified_at = fields.DatetimeField(null=True)
     password_hash = fields.CharField(max_length=200)
     role = fields.CharField(max_length=16, default="member")
     display_name = fields.CharField(max_length=50, default="")

@@ -1,0 +1,106 @@
+"""What a member is told in the forum, what they watch, and how they want to hear of it."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+# Kinds of notification; a later feature adds its own (badges, guest-post steps, polls).
+KINDS = ("reply", "quote", "mention", "like", "solved", "accepted", "moderation", "flag")
+# Delivered in the forum and also by e-mail unless the member chooses otherwise.
+EMAIL_BY_DEFAULT = ("reply", "quote", "mention")
+CHANNELS = ("email", "app", "off")
+
+# Watching levels, per thread and per category (a thread's own level wins).
+MUTED, NORMAL, TRACKING, WATCHING = 0, 1, 2, 3
+LEVELS = {"muted": MUTED, "normal": NORMAL, "tracking": TRACKING, "watching": WATCHING}
+
+DIGESTS = ("weekly", "daily", "never")
+
+
+class Notification(Model):
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "forum.User", related_name=False, on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=32)
+    # The latest member behind it; `others` more were folded into it ("Ana and 4 others").
+    actor: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "forum.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    others = fields.IntField(default=0)
+    thread: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "forum.Thread", related_name=False, null=True, on_delete=fields.CASCADE
+    )
+    post: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "forum.Post", related_name=False, null=True, on_delete=fields.CASCADE
+    )
+    # Words to show with it: a moderator's reason, a badge's name.
+    text = fields.CharField(max_length=500, default="")
+    url = fields.CharField(max_length=300, default="")
+    created_at = fields.DatetimeField()
+    read_at = fields.DatetimeField(null=True)
+    # When it is to be mailed if still unread; None once mailed, read, or not for e-mail.
+    email_due_at = fields.DatetimeField(null=True, db_index=True)
+
+    class Meta:
+        table = "notification"
+        indexes = (("user_id", "read_at"), ("user_id", "created_at"))
+
+
+# A member's level for one thread, and how far they have read it. (A comment, not a
+# docstring: Tortoise copies docstrings into the schema, where an apostrophe breaks SQLite.)
+class ThreadWatch(Model):
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "forum.User", related_name=False, on_delete=fields.CASCADE
+    )
+    thread: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "forum.Thread", related_name=False, on_delete=fields.CASCADE
+    )
+    level = fields.SmallIntField(default=NORMAL)
+    last_read = fields.IntField(default=0)
+
+    class Meta:
+        table = "thread_watch"
+        unique_together = (("user", "thread"),)
+        indexes = (("thread_id", "level"),)
+
+
+class CategoryWatch(Model):
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "forum.User", related_name=False, on_delete=fields.CASCADE
+    )
+    category: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "forum.Category", related_name=False, on_delete=fields.CASCADE
+    )
+    level = fields.SmallIntField(default=NORMAL)
+
+    class Meta:
+        table = "category_watch"
+        unique_together = (("user", "category"),)
+        indexes = (("category_id", "level"),)
+
+
+# How a member wants to hear from the forum; a member without a row has the defaults.
+class Preference(Model):
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation = fields.OneToOneField(
+        "forum.User", related_name=False, on_delete=fields.CASCADE
+    )
+    # kind -> "email" | "app" | "off"; a kind not named has its default.
+    channels = fields.JSONField(default=dict)
+    digest = fields.CharField(max_length=8, default="weekly")
+    no_email = fields.BooleanField(default=False)
+    # At most this many notification e-mails a day (the community default when None).
+    daily_cap = fields.IntField(null=True)
+    last_digest_at = fields.DatetimeField(null=True)
+    winback_sent_at = fields.DatetimeField(null=True)
+    # Win-back messages sent with no visit since; they stop after two.
+    winback_unanswered = fields.SmallIntField(default=0)
+
+    class Meta:
+        table = "notification_preference"
