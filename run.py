@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -77,6 +78,9 @@ async def _announce_setup_link(base_url: str) -> None:
 def cmd_worker(args: argparse.Namespace) -> int:
     from forum import worker
 
+    # What the worker does (mail sent, retried, given up), not every library's chatter.
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("forum").setLevel(logging.INFO)
     asyncio.run(_with_database(lambda: worker.run_forever(once=args.once)))
     return 0
 
@@ -138,8 +142,18 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(func=cmd_migrate)
 
-    worker = commands.add_parser("worker", help="run background jobs")
-    worker.add_argument("--once", action="store_true", help="run one round and exit")
+    worker = commands.add_parser(
+        "worker",
+        help="send queued e-mail and run background jobs",
+        description="Send the e-mail that is due (over SMTP_URL, or into DATA_DIR/mail/ when it"
+        " is empty) and prune expired rate limits, every few seconds until stopped. Any number"
+        " of workers may run at once: each message is claimed by one of them.",
+    )
+    worker.add_argument(
+        "--once",
+        action="store_true",
+        help="run one round (send everything due now) and exit; non-zero exit when it fails",
+    )
     worker.set_defaults(func=cmd_worker)
 
     create_user = commands.add_parser("create-user", help="create an account")

@@ -15,12 +15,16 @@ from starlette.routing import Route
 from tortoise import Tortoise
 from tortoise.context import get_current_context
 
-from forum import db, errors, web
+from forum import db, errors, web, worker
 from forum.accounts import routes as accounts_routes
 from forum.dashboard import routes as dashboard_routes
+from forum.feeds import routes as feeds_routes
 from forum.middleware import SecurityHeadersMiddleware, SessionMiddleware
 from forum.moderation import listeners as moderation_listeners
 from forum.moderation import routes as moderation_routes
+from forum.notifications import listeners as notification_listeners
+from forum.notifications import routes as notification_routes
+from forum.settings import settings
 from forum.site import routes as site_routes
 from forum.threads import admin as threads_admin
 from forum.threads import routes as threads_routes
@@ -48,17 +52,26 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     if owns_database:
         await Tortoise.init(config=db.tortoise_config(), _enable_global_fallback=True)
     flusher = asyncio.create_task(_flush_views_forever())
+    # On the embedded default the server also sends the outbox; on PostgreSQL `run.py worker`
+    # does. Several server processes may each drain: a message is claimed by one of them.
+    drainer = None
+    if owns_database and settings.is_sqlite:
+        drainer = asyncio.create_task(worker.run_forever())
     try:
         yield
     finally:
         flusher.cancel()
+        if drainer:
+            drainer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await drainer
         await threads.flush_views()
         if owns_database:
             await Tortoise.close_connections()
 
 
 # Features subscribe to events when imported; name them so the import is plainly deliberate.
-LISTENERS = (moderation_listeners,)
+LISTENERS = (moderation_listeners, notification_listeners)
 
 
 def create_app() -> Starlette:
@@ -71,6 +84,8 @@ def create_app() -> Starlette:
         *site_routes.routes,
         *moderation_routes.routes,
         *dashboard_routes.routes,
+        *notification_routes.routes,
+        *feeds_routes.routes,
     ]
     return Starlette(
         routes=routes,

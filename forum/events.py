@@ -126,6 +126,25 @@ class SolutionWithdrawn(Happened):
     author_id: int
 
 
+@dataclasses.dataclass(frozen=True)
+class StaffActed(Happened):
+    """A line in the moderators' audit log (actor None: the forum itself, e.g. after flags)."""
+
+    action: str
+    target_type: str
+    target_id: int
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class FlagsResolved(Happened):
+    """Staff decided on a post's open flags: "upheld" or "dismissed"."""
+
+    post_id: int
+    resolution: str
+    flagger_ids: tuple[int, ...]
+
+
 E = TypeVar("E", bound=Happened)
 Listener = Callable[[Any], Awaitable[None]]
 _listeners: dict[type[Happened], list[Listener]] = defaultdict(list)

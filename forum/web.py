@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, pass_context
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -153,7 +153,8 @@ def _csrf_field(context: Any) -> Markup:
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
-        autoescape=True,
+        # HTML (and feeds' XML) escaped; plain-text e-mail parts (.txt) are not HTML.
+        autoescape=select_autoescape(disabled_extensions=("txt",), default=True),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
@@ -179,8 +180,9 @@ def _environment() -> Environment:
 
 
 # Features add to what every page knows (the moderators' queue count, say) without this
-# module importing them: each provider returns extra context for a request.
-ContextProvider = Callable[[Request], Awaitable[dict[str, Any]]]
+# module or the page's own feature importing them: each provider sees the request and the
+# page's context, and returns extra context.
+ContextProvider = Callable[[Request, dict[str, Any]], Awaitable[dict[str, Any]]]
 context_providers: list[ContextProvider] = []
 
 
@@ -188,10 +190,9 @@ async def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
     """Render a page with what every page needs: the user and the community's settings."""
-    page_context = {"user": request.user, "site": await site.get_all()}
+    page_context = {"user": request.user, "site": await site.get_all(), **(context or {})}
     for provider in context_providers:
-        page_context.update(await provider(request))
-    page_context.update(context or {})
+        page_context.update(await provider(request, page_context))
     return templates.TemplateResponse(request, name, page_context, status_code=status_code)
 
 

@@ -1,29 +1,59 @@
-"""Background work, drained by `run.py worker`.
+"""Background work, drained by `run.py worker` (and in-process by `run.py serve` on SQLite).
 
-Today it prunes expired rate-limit counters; the jobs table (e-mail, digests, scheduled
-publishing) joins it with the notifications issue.
+Each round queues the notification e-mails that are due and sends the outbox; now and then it
+also queues digests and win-back messages and prunes expired rate-limit counters. Rounds are
+short and frequent so that a sign-up or password-reset e-mail leaves within seconds; looking at
+an empty outbox is one indexed query. The occasional work scans members, so it waits longer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from forum import ratelimit
+from forum.mail import sender
+from forum.notifications import service as notifications
 
 log = logging.getLogger("forum.worker")
-ROUND_SECONDS = 60.0
+# Seconds between rounds: how long a new e-mail waits at most before it is sent.
+ROUND_SECONDS = 5.0
+# Seconds between the occasional work: digests, win-back messages, pruning rate limits.
+PRUNE_SECONDS = 300.0
 
 
-async def run_once() -> None:
-    pruned = await ratelimit.prune()
-    if pruned:
+async def run_once(prune: bool = True) -> None:
+    """One round: queue due notification e-mails (and, with `prune`, digests and win-back
+    messages), send every e-mail that is due (batch after batch), then prune if asked."""
+    mailed = await notifications.mail_due_notifications()
+    if mailed.sent:
+        log.info("queued %d notification e-mails", mailed.sent)
+    if prune:
+        digests, winbacks = await notifications.send_digests(), await notifications.send_winbacks()
+        if digests or winbacks:
+            log.info("queued %d digests and %d win-back messages", digests, winbacks)
+    while (sent := await sender.deliver_due(sender.BATCH)) == sender.BATCH:
+        log.info("sent %d e-mails; more are due", sent)
+    if prune and (pruned := await ratelimit.prune()):
         log.info("pruned %d expired rate-limit counters", pruned)
 
 
 async def run_forever(once: bool = False) -> None:
+    """Run rounds until cancelled. A failing round is logged and the next one comes as usual;
+    with `once`, the single round's error is raised (so a cron job sees it fail)."""
+    last_prune = float("-inf")
     while True:
-        await run_once()
+        prune = time.monotonic() - last_prune >= PRUNE_SECONDS
+        try:
+            await run_once(prune=prune)
+        except Exception:
+            if once:
+                raise
+            log.exception("worker round failed; the next one starts in %s s", ROUND_SECONDS)
+        else:
+            if prune:
+                last_prune = time.monotonic()
         if once:
             return
         await asyncio.sleep(ROUND_SECONDS)

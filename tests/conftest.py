@@ -4,13 +4,19 @@ points at one), the ASGI app behind an httpx client, role fixtures and small fac
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import logging
 import os
 import re
 import shutil
+import socket
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from email.message import EmailMessage
 from pathlib import Path
 
 # Settings are read at import: point them at a throw-away folder before forum is imported.
@@ -254,3 +260,80 @@ def count_queries() -> Iterator[list[str]]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+
+
+# --- A real SMTP server
+
+
+@dataclass
+class Received:
+    message: EmailMessage
+    sender: str  # the envelope's MAIL FROM
+    recipients: list[str]  # the envelope's RCPT TO addresses
+
+
+class SmtpServer:
+    """What the `smtp_server` fixture yields: a real SMTP server and what it received."""
+
+    def __init__(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"smtp://127.0.0.1:{self.port}"
+        self.received: list[Received] = []
+        # Recipient address -> the reply that refuses it at RCPT TO, e.g. "550 5.1.1 No such user".
+        self.refuse: dict[str, str] = {}
+        # Called with each envelope at DATA; a reply it returns refuses the message instead.
+        self.on_data: Callable[[object], Awaitable[str | None]] | None = None
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return [received.message for received in self.received]
+
+    async def deliver(self) -> list[EmailMessage]:
+        """Run the outbox sender once; the messages this server received meanwhile."""
+        from forum.mail import sender
+
+        before = len(self.received)
+        await sender.deliver_due()
+        return self.messages[before:]
+
+    async def wait_for(self, count: int, timeout: float = 15.0) -> list[EmailMessage]:
+        """Wait until at least `count` messages arrived (from another process, say)."""
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count:
+            assert time.monotonic() < deadline, f"{len(self.received)} of {count} messages came"
+            await asyncio.sleep(0.02)
+        return self.messages
+
+    # aiosmtpd handler hooks, run in the server's own thread and event loop.
+
+    async def handle_RCPT(self, server, session, envelope, address: str, options) -> str:
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        if self.on_data and (reply := await self.on_data(envelope)):
+            return reply
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.received.append(Received(message, envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(monkeypatch) -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd, over TCP on 127.0.0.1) that SMTP_URL points at; it keeps
+    every message it accepts as a parsed EmailMessage in `.messages`."""
+    from aiosmtpd.controller import Controller
+
+    server = SmtpServer()
+    controller = Controller(server, hostname="127.0.0.1", port=server.port)
+    controller.start()
+    monkeypatch.setattr(settings, "smtp_url", server.url)
+    try:
+        yield server
+    finally:
+        controller.stop()

@@ -52,7 +52,8 @@ def _template_problems(path: Path) -> list[str]:
 
 
 def test_no_template_shows_text_that_is_not_marked_for_translation():
-    problems = [p for path in sorted(TEMPLATES.rglob("*.html")) for p in _template_problems(path)]
+    paths = sorted([*TEMPLATES.rglob("*.html"), *TEMPLATES.rglob("*.txt")])  # e-mail text parts
+    problems = [p for path in paths for p in _template_problems(path)]
     assert not problems, "unmarked text:\n" + "\n".join(problems)
 
 
@@ -87,8 +88,15 @@ def test_no_python_message_for_readers_is_left_unmarked():
 
 
 def _extracted() -> set[str]:
-    method_map = [("forum/**.py", "python"), ("templates/**.html", "jinja2")]
-    options = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    method_map = [
+        ("forum/**.py", "python"),
+        ("templates/**.html", "jinja2"),
+        ("templates/**.txt", "jinja2"),
+    ]
+    options = {
+        "templates/**.html": {"extensions": "jinja2.ext.i18n"},
+        "templates/**.txt": {"extensions": "jinja2.ext.i18n"},
+    }
     found = set()
     for _, _, message, _, _ in extract_from_dir(ROOT, method_map, options):
         found.add(message[0] if isinstance(message, tuple) else message)

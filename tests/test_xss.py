@@ -64,3 +64,30 @@ async def test_hostile_text_is_inert_everywhere_it_is_shown(client, database, pa
         response = await client.get(url)
         assert response.status_code == 200, url
         assert_inert(response.text)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+async def test_hostile_text_is_inert_in_notifications_and_emails(client, database, payload):
+    """Names, titles, bodies and moderators' reasons reach a member's notifications page and
+    the HTML part of their e-mails; neither runs them."""
+    from forum.mail.models import OutboxMessage
+    from forum.notifications import service as notifications
+    from forum.notifications.models import Notification
+
+    victim = await make_user("victim")
+    author = await make_user("mallory")
+    await author.update_from_dict({"display_name": payload[:50]}).save()
+    thread = await make_thread(victim, title=f"Title {payload}"[:150])
+    reply = await make_reply(thread, author, f"Reply {payload} @victim")
+    await threads.like(await threads.get_post(reply.id), victim)
+    moderator = await make_user("mod", role="moderator")
+    await moderation.hide_post(await threads.get_post(reply.id), moderator, f"Hidden {payload}")
+    await login(client, victim)
+    assert_inert((await client.get("/notifications")).text)
+    await login(client, author)
+    assert_inert((await client.get("/notifications")).text)
+    await Notification.all().update(email_due_at=notifications.now())
+    assert (await notifications.mail_due_notifications()).sent >= 1
+    for message in await OutboxMessage.all():
+        assert_inert(message.html)
+        assert "\n" not in message.subject and "\r" not in message.subject

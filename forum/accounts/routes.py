@@ -171,6 +171,55 @@ async def account_settings(request: Request) -> Response:
     return redirect(f"/settings/account?done={action}")
 
 
+async def verify_email(request: Request) -> Response:
+    """The link mailed at sign-up or after a change of address."""
+    user = await service.verify_email(request.path_params["token"])
+    return await render(request, "accounts/verified.html", {"member": user}, 200 if user else 404)
+
+
+async def resend_verification(request: Request) -> Response:
+    ensure(permissions.signed_in(request.user))
+    try:
+        await service.resend_verification(request.user)
+    except service.RateLimited:
+        return redirect("/settings/account?done=verify_limited")
+    return redirect("/settings/account?done=verify")
+
+
+async def password_reset(request: Request) -> Response:
+    """Ask for a reset link by e-mail address (the same answer whether or not it has an
+    account)."""
+    context: dict = {"form": {}, "errors": {}, "sent": False}
+    if request.method == "POST":
+        form = await form_data(request)
+        context["form"] = {"email": field(form, "email")}
+        try:
+            await service.request_password_reset(field(form, "email"), client=client_id(request))
+            context["sent"] = True
+        except service.RateLimited as limited:
+            context["errors"] = {"email": limited.message}
+            return await render(request, "accounts/reset_request.html", context, 429)
+    return await render(request, "accounts/reset_request.html", context)
+
+
+async def password_reset_confirm(request: Request) -> Response:
+    token = request.path_params["token"]
+    if await service.reset_link_user(token) is None:
+        return await render(request, "accounts/reset_password.html", {"expired": True}, 404)
+    context: dict = {"form": {}, "errors": {}, "expired": False}
+    if request.method == "POST":
+        form = await form_data(request)
+        try:
+            user = await service.reset_password(token, field(form, "password"))
+        except Invalid as error:
+            return await render(
+                request, "accounts/reset_password.html", {**context, "errors": error.errors}, 400
+            )
+        await sign_in(request, user)
+        return redirect("/?password_reset=1")
+    return await render(request, "accounts/reset_password.html", context)
+
+
 async def settings_index(request: Request) -> Response:
     return redirect("/settings/profile")
 
@@ -180,6 +229,10 @@ routes = [
     Route("/login", login, methods=["GET", "POST"]),
     Route("/logout", logout, methods=["POST"]),
     Route("/setup/{token}", setup, methods=["GET", "POST"]),
+    Route("/verify/{token}", verify_email),
+    Route("/settings/verify-email", resend_verification, methods=["POST"]),
+    Route("/password-reset", password_reset, methods=["GET", "POST"]),
+    Route("/password-reset/{token}", password_reset_confirm, methods=["GET", "POST"]),
     Route("/settings", settings_index),
     Route("/settings/profile", profile_settings, methods=["GET", "POST"]),
     Route("/settings/account", account_settings, methods=["GET", "POST"]),

@@ -18,6 +18,8 @@ from forum import events, i18n, markup, ratelimit
 from forum.accounts.models import ROLES, Session, User
 from forum.forms import Invalid, check_length, required_length
 from forum.i18n import gettext as _
+from forum.mail import service as mail
+from forum.mail.models import OutboxMessage
 from forum.site import models as site
 from forum.text import fold
 
@@ -92,9 +94,16 @@ async def _check_email(email: str, exclude: User | None = None) -> dict[str, str
 
 
 async def create_user(
-    username: str, email: str, password: str, role: str = "member", *, actor_id: int | None = None
+    username: str,
+    email: str,
+    password: str,
+    role: str = "member",
+    *,
+    actor_id: int | None = None,
+    verified: bool = True,
 ) -> User:
-    """Create an account after checking every field; raises Invalid with per-field messages."""
+    """Create an account after checking every field; raises Invalid with per-field messages.
+    `verified`: the address is trusted (created by staff or at setup) rather than confirmed."""
     username, email = username.strip(), email.strip()
     errors = await _check_new_identity(username, email)
     _check_password(errors, "password", password)
@@ -112,6 +121,7 @@ async def create_user(
                 email_key=email.casefold(),
                 password_hash=password_hash,
                 role=role,
+                email_verified_at=datetime.now(UTC) if verified else None,
             )
             await events.record(events.UserRegistered(actor_id=actor_id, user_id=user.id))
     except IntegrityError:  # the same name or address registered a moment ago
@@ -124,10 +134,11 @@ async def register(username: str, email: str, password: str, *, client: str) -> 
     Under the community's approval rules the new account waits (`pending`) for a moderator."""
     if await ratelimit.hit("register", client, REGISTRATION_WINDOW) > REGISTRATIONS_PER_CLIENT:
         raise RateLimited(_("Too many sign-ups from your network. Please try again in an hour."))
-    user = await create_user(username, email, password)
+    user = await create_user(username, email, password, verified=False)
     if await _signup_needs_approval(user.email):
         user.pending = True
         await user.save(update_fields=["pending"])
+    await send_verification(user)
     return user
 
 
@@ -254,7 +265,109 @@ async def change_email(user: User, *, password: str, email: str) -> None:
     if errors:
         raise Invalid(errors)
     user.email, user.email_key = email, email.casefold()
-    await user.save(update_fields=["email", "email_key"])
+    user.email_verified_at = None
+    async with in_transaction():
+        await user.save(update_fields=["email", "email_key", "email_verified_at"])
+        await send_verification(user)
+
+
+# --- Confirming an address and resetting a password, by links sent by e-mail
+
+VERIFY_SECONDS = 7 * 86400
+RESET_SECONDS = 3600
+# Links mailed to one account, and reset requests from one network, per hour.
+MAILS_PER_ACCOUNT = 3
+RESETS_PER_CLIENT = 10
+
+
+async def send_verification(user: User) -> None:
+    """Mail a link that confirms the member's current address (it stops working if the
+    address changes)."""
+    token = mail.sign("verify", [user.id, user.email_key])
+    await mail.enqueue(user, "verify", "verify", {"link": mail.absolute(f"/verify/{token}")})
+
+
+async def resend_verification(user: User) -> None:
+    if await ratelimit.hit("verify-mail", user.id, 3600) > MAILS_PER_ACCOUNT:
+        raise RateLimited(
+            _(
+                "We sent you several links in the last hour. "
+                "Please check your inbox, including the spam folder."
+            )
+        )
+    await send_verification(user)
+
+
+async def verify_email(token: str) -> User | None:
+    """Confirm the address a link was sent to; the first confirmation brings the welcome
+    message. None when the link is forged, expired, or for an address no longer the member's."""
+    value = mail.unsign("verify", token, max_age=VERIFY_SECONDS)
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    user = await User.filter(id=value[0], email_key=value[1]).first()
+    if user is None or user.email_verified_at is not None:
+        return user
+    async with in_transaction():
+        user.email_verified_at = datetime.now(UTC)
+        await User.filter(id=user.id).update(email_verified_at=user.email_verified_at)
+        if not await OutboxMessage.filter(user_id=user.id, kind="welcome").exists():
+            await mail.enqueue(user, "welcome", "welcome", topic="all")
+    return user
+
+
+def _reset_fingerprint(user: User) -> str:
+    # Changes with the password, so a reset link works once.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+async def request_password_reset(email: str, *, client: str) -> None:
+    """Mail a reset link if an active account has this address. The answer is the same either
+    way, so the form cannot tell anyone which addresses have accounts."""
+    if await ratelimit.hit("reset", client, 3600) > RESETS_PER_CLIENT:
+        raise RateLimited(
+            _("Too many reset requests from your network. Please try again in an hour.")
+        )
+    user = await User.filter(email_key=email.strip().casefold()).first()
+    if user is None or not user.is_active:
+        return
+    if await ratelimit.hit("reset-mail", user.id, 3600) > MAILS_PER_ACCOUNT:
+        return
+    token = mail.sign("reset", [user.id, _reset_fingerprint(user)])
+    await mail.enqueue(user, "reset", "reset", {"link": mail.absolute(f"/password-reset/{token}")})
+
+
+async def reset_link_user(token: str) -> User | None:
+    """The member a reset link is for, while it is unused and under an hour old."""
+    value = mail.unsign("reset", token, max_age=RESET_SECONDS)
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    user = await User.filter(id=value[0]).first()
+    if user is None or not user.is_active:
+        return None
+    return user if hmac.compare_digest(_reset_fingerprint(user), str(value[1])) else None
+
+
+async def reset_password(token: str, password: str) -> User:
+    """Set a new password from a reset link: every session ends, and the address counts as
+    confirmed (the member read the mail sent to it)."""
+    user = await reset_link_user(token)
+    if user is None:
+        raise Invalid({"password": _("This reset link has expired or was already used.")})
+    errors: dict[str, str] = {}
+    _check_password(errors, "password", password)
+    if errors:
+        raise Invalid(errors)
+    old_hash = user.password_hash
+    user.password_hash = await hash_password(password)
+    user.email_verified_at = user.email_verified_at or datetime.now(UTC)
+    async with in_transaction():
+        # Only while the link is unused: two submits at once cannot both succeed.
+        if not await User.filter(id=user.id, password_hash=old_hash).update(
+            password_hash=user.password_hash, email_verified_at=user.email_verified_at
+        ):
+            raise Invalid({"password": _("This reset link has expired or was already used.")})
+        await Session.filter(user_id=user.id).delete()
+    return user
 
 
 def suspension_message(user: User) -> str:

@@ -14,6 +14,7 @@ from forum.accounts import service as accounts
 from forum.accounts.models import User
 from forum.forms import Invalid
 from forum.i18n import gettext as _
+from forum.mail import service as mail
 from forum.moderation import service
 from forum.moderation.models import FLAG_REASONS
 from forum.permissions import ensure
@@ -22,7 +23,7 @@ from forum.threads.models import POSTS_PER_PAGE, Post, Thread
 from forum.web import field, form_data, not_found, redirect, render
 
 
-async def _staff_context(request: Request) -> dict[str, Any]:
+async def _staff_context(request: Request, page: dict[str, Any]) -> dict[str, Any]:
     if can.moderate(request.user):
         return {"review_count": await service.queue_count()}
     return {}
@@ -257,6 +258,7 @@ async def member_page(request: Request, errors: dict | None = None, form=None) -
     return await render(
         request, "moderation/member.html",
         {"member": member, "record": await service.member_record(member),
+         "mails": await mail.sent_to(member, limit=50),
          "errors": errors or {}, "form": form or {}},
         400 if errors else 200,
     )  # fmt: skip

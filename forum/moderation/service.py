@@ -14,7 +14,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from forum import ratelimit
+from forum import events, ratelimit
 from forum.accounts import service as accounts
 from forum.accounts.models import User
 from forum.forms import Invalid, required_length
@@ -43,10 +43,15 @@ async def audit(actor: User | None, action: str, target: Any, reason: str = "") 
         kind, label, url = "thread", target.title, target.url
     else:
         raise TypeError(f"cannot audit {target!r}")
-    return await AuditEntry.create(
+    entry = await AuditEntry.create(
         actor_id=actor.id if actor else None, action=action, target_type=kind,
         target_id=target.id, target_label=label[:200], target_url=url, reason=reason,
     )  # fmt: skip
+    await events.record(
+        events.StaffActed(actor_id=entry.actor_id, action=action, target_type=kind,
+                          target_id=target.id, reason=reason)
+    )  # fmt: skip
+    return entry
 
 
 # --- Members flag posts
@@ -170,9 +175,19 @@ async def reject_signup(user: User, actor: User) -> None:
 
 
 async def _resolve_flags(post: Post, actor: User, resolution: str) -> int:
-    return await Flag.filter(post_id=post.id, resolved_at__isnull=True).update(
+    """Close the post's open flags; the members who raised them hear the outcome."""
+    flaggers = await Flag.filter(
+        post_id=post.id, resolved_at__isnull=True, user_id__isnull=False
+    ).values_list("user_id", flat=True)
+    closed = await Flag.filter(post_id=post.id, resolved_at__isnull=True).update(
         resolved_at=now(), resolution=resolution, resolved_by_id=actor.id
     )
+    if flaggers:
+        await events.record(
+            events.FlagsResolved(actor_id=actor.id, post_id=post.id, resolution=resolution,
+                                 flagger_ids=tuple(flaggers))
+        )  # fmt: skip
+    return closed
 
 
 async def dismiss_flags(post: Post, actor: User, reason: str = "") -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-# Kinds of notification; a later feature adds its own (badges, guest-post steps, polls).
-KINDS = ("reply", "quote", "mention", "like", "solved", "accepted", "moderation", "flag")
-# Delivered in the forum and also by e-mail unless the member chooses otherwise.
+# What a member chooses how to hear about: in the forum and by e-mail, in the forum only, or
+# not at all. A later feature adds its own (badges, guest-post steps, poll follow-ups).
+TOPICS = ("reply", "quote", "mention", "thread", "like", "solved", "moderation", "flag")
 EMAIL_BY_DEFAULT = ("reply", "quote", "mention")
 CHANNELS = ("email", "app", "off")
+# A member must always be able to learn why staff changed their post.
+CANNOT_SWITCH_OFF = ("moderation",)
 
 # Watching levels, per thread and per category (a thread's own level wins).
 MUTED, NORMAL, TRACKING, WATCHING = 0, 1, 2, 3
@@ -51,7 +53,6 @@ class Notification(Model):
 # A member's level for one thread, and how far they have read it. (A comment, not a
 # docstring: Tortoise copies docstrings into the schema, where an apostrophe breaks SQLite.)
 class ThreadWatch(Model):
-
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "forum.User", related_name=False, on_delete=fields.CASCADE
@@ -86,7 +87,6 @@ class CategoryWatch(Model):
 
 # How a member wants to hear from the forum; a member without a row has the defaults.
 class Preference(Model):
-
     id = fields.IntField(primary_key=True)
     user: fields.OneToOneRelation = fields.OneToOneField(
         "forum.User", related_name=False, on_delete=fields.CASCADE

@@ -22,6 +22,14 @@ DEFAULTS = {
     # Sign-ups wait for a moderator: "all", or only those from the listed e-mail domains.
     "approve_signups": "",
     "held_email_domains": "",
+    # One paragraph on what the community is for: the welcome e-mail and the feeds use it.
+    "description": "",
+    # The brand colour of e-mails (#rrggbb).
+    "colour": "#2f5d8a",
+    # Members away this many days get one "what you missed" message (0: never).
+    "winback_days": "30",
+    # At most this many notification e-mails a member a day.
+    "email_daily_cap": "20",
 }
 
 # Other processes see a change within this many seconds; this process sees it at once.

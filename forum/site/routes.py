@@ -14,17 +14,20 @@ from forum.web import LANGUAGE_COOKIE, field, form_data, not_found, redirect, re
 
 FIELDS = (
     "name", "language", "timezone", "hold_first_posts", "trust_posts", "trust_days",
-    "flags_to_hide", "approve_signups", "held_email_domains",
+    "flags_to_hide", "approve_signups", "held_email_domains", "description", "colour",
+    "winback_days", "email_daily_cap",
 )  # fmt: skip
 
 
 async def settings_page(request: Request) -> Response:
     ensure(permissions.manage_site(request.user))
-    values = {name: (await models.get_all())[name] for name in FIELDS}
+    current = await models.get_all()
+    values = {name: current[name] for name in FIELDS}
     errors: dict[str, str] = {}
     if request.method == "POST":
         form = await form_data(request)
-        values = {name: field(form, name) for name in FIELDS}
+        # A field the form did not send keeps its value (an older form open in another tab).
+        values = {name: field(form, name) if name in form else current[name] for name in FIELDS}
         try:
             await service.update_settings(**values)
             return redirect("/admin/settings?saved=1")

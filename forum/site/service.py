@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from forum import i18n
 from forum.forms import Invalid, check_length
 from forum.i18n import gettext as _
 from forum.site import models
+
+COLOUR = re.compile(r"#[0-9a-f]{6}")
 
 
 async def update_settings(
@@ -19,15 +23,27 @@ async def update_settings(
     flags_to_hide: str,
     approve_signups: str = "",
     held_email_domains: str = "",
+    description: str = "",
+    colour: str = "#2f5d8a",
+    winback_days: str = "30",
+    email_daily_cap: str = "20",
 ) -> None:
-    name = name.strip()
+    name, description, colour = name.strip(), description.strip(), colour.strip().lower()
     errors: dict[str, str] = {}
     numbers = {"hold_first_posts": hold_first_posts, "trust_posts": trust_posts,
                "trust_days": trust_days, "flags_to_hide": flags_to_hide}  # fmt: skip
     for field, value in numbers.items():
         if not (value.isdigit() and 0 <= int(value) <= 20):
             errors[field] = _("Enter a number from 0 to 20.")
+    for field, value, most in (("winback_days", winback_days, 365),
+                               ("email_daily_cap", email_daily_cap, 200)):  # fmt: skip
+        if not (value.isdigit() and 0 <= int(value) <= most):
+            errors[field] = _("Enter a number from 0 to %(most)d.") % {"most": most}
     check_length(errors, "name", name, minimum=2, maximum=60, label=_("Community name"))
+    if len(description) > 500:
+        errors["description"] = _("Keep the description under 500 characters.")
+    if not COLOUR.fullmatch(colour):
+        errors["colour"] = _("Enter a colour like #2f5d8a.")
     if language not in i18n.LANGUAGES:
         errors["language"] = _("Choose a language.")
     if not i18n.valid_timezone(timezone):
@@ -42,6 +58,10 @@ async def update_settings(
     await models.set_value("approve_signups", approve_signups)
     await models.set_value("held_email_domains", ", ".join(domains))
     await models.set_value("name", name)
+    await models.set_value("description", description)
+    await models.set_value("colour", colour)
+    await models.set_value("winback_days", str(int(winback_days)))
+    await models.set_value("email_daily_cap", str(int(email_daily_cap)))
     await models.set_value("language", language)
     await models.set_value("timezone", timezone)
     for field, value in numbers.items():

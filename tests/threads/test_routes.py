@@ -270,10 +270,13 @@ async def _thread_page_queries(client, thread, page: int) -> int:
 
 
 @pytest.mark.parametrize("signed_in", [False, True])
-async def test_a_thread_page_costs_the_same_queries_whatever_its_size(client, member, signed_in):
-    """No N+1: 1 post or 40 posts by 40 authors, page 1 or the last page, the same query count."""
+async def test_a_thread_page_costs_the_same_queries_whatever_its_size(
+    client, member, other_member, signed_in
+):
+    """No N+1: 1 post or 40 posts by 40 authors, page 1 or the last page, the same query count.
+    (A member: the page also reads their notification level and unread count.)"""
     if signed_in:
-        await login(client, member)
+        await login(client, other_member)
     small = await make_thread(member, title="Small thread")
     big = await make_thread(member, title="Big thread")
     authors = [await make_user() for _ in range(10)]
@@ -288,7 +291,7 @@ async def test_a_thread_page_costs_the_same_queries_whatever_its_size(client, me
         await _thread_page_queries(client, big, 4),
     }
     assert len(counts) == 1, counts
-    assert counts.pop() <= (4 if signed_in else 3)
+    assert counts.pop() <= (6 if signed_in else 3)
 
 
 async def test_the_latest_page_costs_the_same_queries_for_3_or_30_threads(client, member):

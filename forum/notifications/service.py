@@ -1,0 +1,529 @@
+"""Notifications: who is told what, watching levels, preferences, and the e-mails they cause.
+
+Listeners (forum/notifications/listeners.py) call `notify` inside the action's transaction; an
+e-mail for a notification is only queued later (`mail_due_notifications`, run by the worker),
+so one the member has already read on the site is never mailed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from forum import db, markup
+from forum.accounts.models import User
+from forum.forms import Invalid
+from forum.i18n import gettext as _
+from forum.i18n import ngettext
+from forum.mail import service as mail
+from forum.mail.models import OutboxMessage
+from forum.notifications.models import (
+    CANNOT_SWITCH_OFF,
+    CHANNELS,
+    DIGESTS,
+    EMAIL_BY_DEFAULT,
+    LEVELS,
+    MUTED,
+    NORMAL,
+    TOPICS,
+    TRACKING,
+    WATCHING,
+    CategoryWatch,
+    Notification,
+    Preference,
+    ThreadWatch,
+)
+from forum.site import models as site
+from forum.threads.models import Post, Thread
+
+# An unread notification is mailed after this long, so reading it on the site first stops it.
+EMAIL_DELAY = timedelta(minutes=10)
+PAGE_SIZE = 30
+
+# Each kind of notification, and the topic a member chooses its channel by.
+KIND_TOPIC = {
+    "reply": "reply", "quote": "quote", "mention": "mention", "thread": "thread",
+    "like": "like", "solved": "solved", "accepted": "solved",
+    "post_hidden": "moderation", "post_auto_hidden": "moderation",
+    "post_deleted": "moderation", "post_edited": "moderation",
+    "post_rejected": "moderation", "post_approved": "moderation",
+    "flag_upheld": "flag", "flag_dismissed": "flag",
+}  # fmt: skip
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- Preferences
+
+
+def channel(preference: Preference | None, topic: str) -> str:
+    """How the member hears about a topic: "email" (and in the forum), "app" or "off"."""
+    chosen = preference.channels.get(topic) if preference else None
+    if chosen in CHANNELS:
+        return chosen
+    return "email" if topic in EMAIL_BY_DEFAULT else "app"
+
+
+async def preference(user: User) -> Preference:
+    """The member's preferences (an unsaved row of defaults when they chose nothing yet)."""
+    row = await Preference.filter(user_id=user.id).first()
+    return row or Preference(user_id=user.id)
+
+
+async def update_preferences(user: User, form: dict[str, str]) -> Preference:
+    row = await preference(user)
+    channels = {}
+    for topic in TOPICS:
+        value = form.get(f"topic_{topic}", "")
+        allowed = ("email", "app") if topic in CANNOT_SWITCH_OFF else CHANNELS
+        channels[topic] = value if value in allowed else channel(row, topic)
+    digest = form.get("digest", "")
+    if digest not in DIGESTS:
+        raise Invalid({"digest": _("Choose how often to get the digest.")})
+    row.channels, row.digest = channels, digest
+    row.no_email = form.get("no_email") == "1"
+    await row.save()
+    levels = {key.removeprefix("category_"): value for key, value in form.items()
+              if key.startswith("category_")}  # fmt: skip
+    for category_id, value in levels.items():
+        if category_id.isdigit() and value in LEVELS:
+            await set_category_level(user, int(category_id), LEVELS[value])
+    return row
+
+
+async def unsubscribe(token: str) -> tuple[User, str] | None:
+    """Stop what an e-mail's unsubscribe link names; None for a bad link."""
+    value = mail.unsign("unsubscribe", token)
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    user_id, topic = value
+    user = await User.filter(id=user_id).first()
+    if user is None:
+        return None
+    row = await preference(user)
+    if topic == "digest":
+        row.digest = "never"
+    elif topic in ("all", "winback"):
+        row.no_email = True if topic == "all" else row.no_email
+        if topic == "winback":
+            row.channels = {**row.channels, "winback": "off"}
+    elif topic in TOPICS:
+        row.channels = {**row.channels, topic: "app"}
+    else:
+        return None
+    await row.save()
+    return user, topic
+
+
+# --- Watching
+
+
+async def _levels(user_id: int, thread: Thread) -> tuple[int | None, int, int | None]:
+    """(thread level, read up to, category level) in one read: every member's thread page."""
+    [row] = await db.fetch(
+        "SELECT t.id AS row_id, t.level AS thread_level, t.last_read AS last_read,"
+        " c.level AS category_level FROM (SELECT 1 AS one) AS one"
+        " LEFT JOIN thread_watch t ON t.user_id = ? AND t.thread_id = ?"
+        " LEFT JOIN category_watch c ON c.user_id = ? AND c.category_id = ?",
+        user_id, thread.id, user_id, thread.category_id,
+    )  # fmt: skip
+    return row["thread_level"], row["last_read"] or 0, row["category_level"]
+
+
+async def thread_level(user: Any, thread: Thread) -> int:
+    """The member's level for a thread: its own, else the category's, else normal."""
+    own, _read, category = await _levels(user.id, thread)
+    return own if own is not None else category if category is not None else NORMAL
+
+
+async def set_thread_level(user: User, thread: Thread, level: int) -> None:
+    row, created = await ThreadWatch.get_or_create(
+        user_id=user.id, thread_id=thread.id,
+        defaults={"level": level, "last_read": thread.post_count},
+    )  # fmt: skip
+    if not created:
+        row.level = level
+        await row.save(update_fields=["level"])
+
+
+async def set_category_level(user: User, category_id: int, level: int) -> None:
+    await CategoryWatch.update_or_create(
+        user_id=user.id, category_id=category_id, defaults={"level": level}
+    )
+
+
+async def watch_as_participant(user_id: int, thread: Thread, number: int) -> None:
+    """Starting or replying to a thread watches it (unless the member chose a level)."""
+    _, created = await ThreadWatch.get_or_create(
+        user_id=user_id, thread_id=thread.id, defaults={"level": WATCHING, "last_read": number}
+    )
+    if not created:
+        await ThreadWatch.filter(user_id=user_id, thread_id=thread.id, last_read__lt=number).update(
+            last_read=number
+        )
+
+
+async def audience(thread: Thread) -> tuple[set[int], set[int]]:
+    """Who watches the thread (every post) and who muted it, thread levels over category ones."""
+    by_category = dict(
+        await CategoryWatch.filter(category_id=thread.category_id)
+        .exclude(level=NORMAL)
+        .values_list("user_id", "level")
+    )
+    rows = ThreadWatch.filter(thread_id=thread.id)
+    rows = rows.filter(Q(level__in=(MUTED, WATCHING)) | Q(user_id__in=list(by_category)))
+    levels = {**by_category, **dict(await rows.values_list("user_id", "level"))}
+    watching = {user for user, level in levels.items() if level == WATCHING}
+    muted = {user for user, level in levels.items() if level == MUTED}
+    return watching, muted
+
+
+async def category_audience(category_id: int) -> set[int]:
+    return set(
+        await CategoryWatch.filter(category_id=category_id, level=WATCHING).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+async def read_thread(user: Any, thread: Thread, posts: list[Post], unread: int) -> tuple[int, int]:
+    """A member read a page of a thread: their place moves on, and notifications about those
+    posts count as read (so they are not mailed). `unread` is the member's unread count.
+    Returns the member's level for the thread and how many notifications were read now."""
+    own, read, category = await _levels(user.id, thread)
+    last = posts[-1].number if posts else 0
+    if own is not None and read < last:
+        await ThreadWatch.filter(user_id=user.id, thread_id=thread.id, last_read__lt=last).update(
+            last_read=last
+        )
+    marked = 0
+    if posts and unread:
+        marked = await Notification.filter(
+            user_id=user.id, read_at__isnull=True, post_id__in=[post.id for post in posts]
+        ).update(read_at=now(), email_due_at=None)
+    return (own if own is not None else category if category is not None else NORMAL), marked
+
+
+async def new_posts(user: Any, threads: Iterable[Thread]) -> dict[int, int]:
+    """How many posts arrived since the member last read each thread they track or watch."""
+    by_id = {thread.id: thread for thread in threads}
+    if not getattr(user, "is_authenticated", False) or not by_id:
+        return {}
+    rows = await ThreadWatch.filter(
+        user_id=user.id, thread_id__in=list(by_id), level__gte=TRACKING
+    ).values_list("thread_id", "last_read")
+    counts = {tid: by_id[tid].post_count - read for tid, read in rows}
+    return {tid: count for tid, count in counts.items() if count > 0}
+
+
+# --- Notifications
+
+
+async def notify(
+    recipients: dict[int, str],
+    *,
+    actor_id: int | None = None,
+    thread_id: int | None = None,
+    post_id: int | None = None,
+    text: str = "",
+    url: str = "",
+) -> int:
+    """Tell each member (id -> kind) what happened, as each prefers; never the actor."""
+    recipients = {user: kind for user, kind in recipients.items() if user != actor_id}
+    if not recipients:
+        return 0
+    preferences = {
+        row.user_id: row for row in await Preference.filter(user_id__in=list(recipients))
+    }
+    moment = now()
+    rows = []
+    for user_id, kind in recipients.items():
+        how = channel(preferences.get(user_id), KIND_TOPIC[kind])
+        if how == "off":
+            continue
+        rows.append(Notification(
+            user_id=user_id, kind=kind, actor_id=actor_id, thread_id=thread_id, post_id=post_id,
+            text=text[:500], url=url[:300], created_at=moment,
+            email_due_at=moment + EMAIL_DELAY if how == "email" else None,
+        ))  # fmt: skip
+    if rows:
+        await Notification.bulk_create(rows)
+    return len(rows)
+
+
+async def notify_like(post: Post, liker_id: int) -> None:
+    """Likes on one post fold into one unread notification: "Ana and 4 others liked…"."""
+    if liker_id == post.author_id:
+        return
+    unread = await Notification.filter(
+        user_id=post.author_id, kind="like", post_id=post.id, read_at__isnull=True
+    ).first()
+    if unread is None:
+        await notify({post.author_id: "like"}, actor_id=liker_id, thread_id=post.thread_id,
+                     post_id=post.id, url=post.url)  # fmt: skip
+    elif unread.actor_id != liker_id:
+        unread.others += 1
+        unread.actor_id, unread.created_at = liker_id, now()
+        await unread.save(update_fields=["others", "actor_id", "created_at"])
+
+
+async def unread_count(user: Any) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return await Notification.filter(user_id=user.id, read_at__isnull=True).count()
+
+
+async def page(user: User, before: int | None = None) -> tuple[list[Notification], int | None]:
+    """The member's notifications, newest first, a page at a time (keyset on id)."""
+    query = Notification.filter(user_id=user.id)
+    if before:
+        query = query.filter(id__lt=before)
+    rows = await query.order_by("-id").limit(PAGE_SIZE + 1).select_related("actor", "thread")
+    more = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
+    return rows[:PAGE_SIZE], more
+
+
+async def mark_read(user: User, notification_id: int | None = None) -> int:
+    """Mark one of the member's notifications read, or all of them."""
+    query = Notification.filter(user_id=user.id, read_at__isnull=True)
+    if notification_id is not None:
+        query = query.filter(id=notification_id)
+    return await query.update(read_at=now(), email_due_at=None)
+
+
+def describe(notification: Notification) -> str:
+    """One sentence for a notification, in the reader's language (page and e-mail alike)."""
+    actor = notification.actor.name if notification.actor else _("A moderator")
+    title = notification.thread.title if notification.thread else ""
+    names = {"actor": actor, "thread": title, "others": notification.others}
+    sentences = {
+        "reply": _("%(actor)s replied in “%(thread)s”"),
+        "quote": _("%(actor)s quoted you in “%(thread)s”"),
+        "mention": _("%(actor)s mentioned you in “%(thread)s”"),
+        "thread": _("%(actor)s started “%(thread)s” in a category you watch"),
+        "solved": _("Your question “%(thread)s” was marked solved"),
+        "accepted": _("Your answer in “%(thread)s” was accepted as the solution"),
+        "post_hidden": _("Your post in “%(thread)s” was hidden"),
+        "post_auto_hidden": _(
+            "Your post in “%(thread)s” was hidden after flags from members, until a moderator "
+            "reviews it"
+        ),
+        "post_deleted": _("A moderator deleted your post in “%(thread)s”"),
+        "post_edited": _("A moderator edited your post in “%(thread)s”"),
+        "post_rejected": _("A moderator did not approve your post in “%(thread)s”"),
+        "post_approved": _("Your post in “%(thread)s” was approved and is now visible"),
+        "flag_upheld": _("Thank you: a moderator acted on your flag in “%(thread)s”"),
+        "flag_dismissed": _("A moderator reviewed your flag in “%(thread)s” and left the post"),
+    }
+    if notification.kind == "like":
+        if notification.others:
+            return (
+                ngettext(
+                    "%(actor)s and %(others)d other liked your post in “%(thread)s”",
+                    "%(actor)s and %(others)d others liked your post in “%(thread)s”",
+                    notification.others,
+                )
+                % names
+            )
+        return _("%(actor)s liked your post in “%(thread)s”") % names
+    return sentences[notification.kind] % names
+
+
+# --- E-mail
+
+
+@dataclass
+class Mailed:
+    sent: int = 0
+    skipped: int = 0
+
+
+async def _sent_today(user_id: int, kind: str) -> int:
+    return await OutboxMessage.filter(
+        user_id=user_id, kind=kind, created_at__gte=now() - timedelta(days=1)
+    ).count()
+
+
+async def mail_due_notifications(limit: int = 200) -> Mailed:
+    """Queue an e-mail for each notification still unread after the delay, within the member's
+    daily cap and switches; each is claimed by clearing its due time, so it is mailed once."""
+    result = Mailed()
+    due = await Notification.filter(email_due_at__lte=now()).order_by("email_due_at").limit(limit)
+    community = await site.get_all()
+    for item in due:
+        async with in_transaction():
+            if not await Notification.filter(id=item.id, email_due_at__isnull=False).update(
+                email_due_at=None
+            ):
+                continue  # another worker took it
+            user = await User.get(id=item.user_id)
+            prefs = await preference(user)
+            cap = (
+                prefs.daily_cap
+                if prefs.daily_cap is not None
+                else int(community["email_daily_cap"])
+            )
+            if (
+                item.read_at is not None
+                or not can_mail(user, prefs)
+                or await _sent_today(user.id, "notification") >= cap
+            ):
+                result.skipped += 1
+                continue
+            await item.fetch_related("actor", "thread", "post")
+            await mail.enqueue(
+                user, "notification", "notification",
+                {"notification": item, "describe": describe, "link": mail.absolute(
+                    item.url or "/notifications"),
+                 "excerpt": markup.excerpt(item.post.html, 400) if item.post else ""},
+                topic=KIND_TOPIC[item.kind],
+            )  # fmt: skip
+            result.sent += 1
+    return result
+
+
+def can_mail(user: User, prefs: Preference) -> bool:
+    """Only to a confirmed address of an active member who has not switched e-mail off."""
+    return (
+        user.email_verified_at is not None
+        and not prefs.no_email
+        and user.is_active
+        and not user.pending
+    )
+
+
+# --- Digests and win-back messages
+
+DIGEST_PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+DIGEST_THREADS = 5
+# Members looked at per worker round, so one round stays short.
+MEMBERS_PER_ROUND = 200
+
+
+async def popular_threads(since: datetime, category_ids: list[int] | None = None) -> list[Thread]:
+    """The busiest visible threads active since a moment (in some categories, or all)."""
+    query = Thread.filter(deleted_at__isnull=True, held=False, last_posted_at__gte=since)
+    if category_ids:
+        query = query.filter(category_id__in=category_ids)
+    return (
+        await query.order_by("-reply_count", "-like_count", "-id")
+        .limit(DIGEST_THREADS)
+        .select_related("category")
+    )
+
+
+async def _mailable_members(condition: str, *params: Any) -> list[dict[str, Any]]:
+    """Members who may be mailed at all (confirmed, active, e-mail on), with their
+    preferences, filtered further by an SQL condition."""
+    return await db.fetch(
+        "SELECT u.id, u.created_at, u.last_seen_at, p.digest, p.last_digest_at,"
+        " p.winback_sent_at, p.winback_unanswered, p.channels"
+        " FROM users u LEFT JOIN notification_preference p ON p.user_id = u.id"
+        " WHERE u.email_verified_at IS NOT NULL AND u.pending = ? AND u.suspended_at IS NULL"
+        " AND (p.no_email IS NULL OR p.no_email = ?) AND " + condition
+        + f" ORDER BY u.id LIMIT {MEMBERS_PER_ROUND}",
+        False, False, *params,
+    )  # fmt: skip
+
+
+async def _claim(user_id: int, **changes: Any) -> bool:
+    """Take a member's digest or win-back turn: only one worker can move the same field on."""
+    row, _created = await Preference.get_or_create(user_id=user_id)
+    field, value = next(iter(changes.items()))
+    previous = getattr(row, field)
+    query = Preference.filter(id=row.id)
+    query = (
+        query.filter(**{f"{field}__isnull": True})
+        if previous is None
+        else query.filter(**{field: previous})
+    )
+    return bool(await query.update(**changes))
+
+
+async def send_digests() -> int:
+    """Each member whose digest is due gets the popular threads of the categories they follow
+    (all categories when they follow none); nothing is sent when nothing happened."""
+    moment = now()
+    sent = 0
+    for digest, period in DIGEST_PERIODS.items():
+        cutoff = moment - period
+        rows = await _mailable_members(
+            "coalesce(p.digest, 'weekly') = ? AND coalesce(p.last_digest_at, u.created_at) < ?",
+            digest, cutoff,
+        )  # fmt: skip
+        for row in rows:
+            async with in_transaction():
+                if not await _claim(row["id"], last_digest_at=moment):
+                    continue
+                since = max(_aware(row["last_digest_at"] or row["created_at"]), cutoff)
+                followed = [
+                    category for category, level in (await category_levels_of(row["id"])).items()
+                    if level >= TRACKING
+                ]  # fmt: skip
+                threads = await popular_threads(since, followed or None)
+                if not threads:
+                    continue
+                user = await User.get(id=row["id"])
+                context = {"threads": threads, "period": digest}
+                await mail.enqueue(user, "digest", "digest", context, topic="digest")
+                sent += 1
+    return sent
+
+
+async def send_winbacks() -> int:
+    """Members away for the community's period get one "what you missed" message per period,
+    and none after two in a row go unanswered (no visit since)."""
+    days = int((await site.get_all())["winback_days"])
+    if days <= 0:
+        return 0
+    moment = now()
+    cutoff = moment - timedelta(days=days)
+    rows = await _mailable_members(
+        "COALESCE(u.last_seen_at, u.created_at) < ?"
+        " AND (p.winback_sent_at IS NULL OR p.winback_sent_at < ?)",
+        cutoff, cutoff,
+    )  # fmt: skip
+    sent = 0
+    for row in rows:
+        channels = row["channels"] or {}
+        if isinstance(channels, str):  # SQLite hands JSON back as text
+            channels = json.loads(channels)
+        if channels.get("winback") == "off":
+            continue
+        last_seen = _aware(row["last_seen_at"] or row["created_at"])
+        previous = row["winback_sent_at"]
+        came_back = previous is not None and last_seen > _aware(previous)
+        unanswered = 0 if came_back or previous is None else row["winback_unanswered"] or 0
+        if unanswered >= 2:
+            continue
+        async with in_transaction():
+            if not await _claim(row["id"], winback_sent_at=moment):
+                continue
+            await Preference.filter(user_id=row["id"]).update(winback_unanswered=unanswered + 1)
+            threads = await popular_threads(last_seen)
+            if not threads:
+                continue
+            user = await User.get(id=row["id"])
+            context = {"threads": threads, "since": last_seen}
+            await mail.enqueue(user, "winback", "winback", context, topic="winback")
+            sent += 1
+    return sent
+
+
+async def category_levels_of(user_id: int) -> dict[int, int]:
+    return dict(await CategoryWatch.filter(user_id=user_id).values_list("category_id", "level"))
+
+
+def _aware(value: Any) -> datetime:
+    """A timestamp from a raw query: SQLite returns text, PostgreSQL a datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

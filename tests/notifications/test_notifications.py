@@ -1,0 +1,243 @@
+"""In-app notifications: who is told what, batching, watching levels, reading and preferences."""
+
+from forum.moderation import service as moderation
+from forum.notifications import service
+from forum.notifications.models import MUTED, TRACKING, WATCHING, Notification, ThreadWatch
+from forum.threads import service as threads
+from tests.conftest import (
+    general,
+    login,
+    make_category,
+    make_reply,
+    make_thread,
+    make_user,
+    submit,
+)
+
+
+async def _kinds(user) -> list[str]:
+    return [n.kind for n in await Notification.filter(user_id=user.id).order_by("id")]
+
+
+async def test_a_reply_tells_the_threads_author_and_not_the_replier(member, other_member):
+    thread = await make_thread(member)
+    await make_reply(thread, other_member, "Try holding the power button.")
+    assert await _kinds(member) == ["reply"]
+    assert await _kinds(other_member) == []
+
+
+async def test_replying_watches_the_thread(member, other_member):
+    thread = await make_thread(member)
+    await make_reply(thread, other_member, "Same here.")
+    await make_reply(thread, member, "Thanks all.")
+    assert await _kinds(other_member) == ["reply"]
+
+
+async def test_a_mention_and_a_quote_name_the_member_once_each(member, other_member):
+    carla = await make_user("carla")
+    thread = await make_thread(member)
+    await make_reply(thread, other_member, "@carla have you seen this?")
+    await make_reply(thread, other_member, "@carla:\n> I have the same problem\n\nMe too.")
+    assert await _kinds(carla) == ["mention", "quote"]
+
+
+async def test_likes_on_one_post_fold_into_one_notification(client, member):
+    thread = await make_thread(member)
+    [post] = await threads.thread_page(thread, 1)
+    likers = [await make_user(f"fan{n}") for n in range(3)]
+    for fan in likers:
+        await threads.like(post, fan)
+    [note] = await Notification.filter(user_id=member.id, kind="like")
+    assert note.others == 2
+    await login(client, member)
+    page = (await client.get("/notifications")).text
+    assert "fan2 and 2 others liked your post" in page
+
+
+async def test_the_solution_tells_the_answerer_and_the_asker(member, other_member, moderator):
+    category = await make_category(kind="support")
+    thread = await make_thread(member, category=category)
+    answer = await make_reply(thread, other_member, "Update the firmware first.")
+    answer = await threads.get_post(answer.id)
+    await threads.mark_solution(answer, moderator)
+    assert "accepted" in await _kinds(other_member)
+    assert "solved" in await _kinds(member)
+
+
+async def test_a_moderator_hiding_a_post_tells_its_author_why(
+    client, member, other_member, moderator
+):
+    thread = await make_thread(member)
+    reply = await threads.get_post((await make_reply(thread, other_member, "Buy my stuff")).id)
+    await moderation.hide_post(reply, moderator, "Advertising is not allowed here")
+    [note] = await Notification.filter(user_id=other_member.id, kind="post_hidden")
+    assert note.text == "Advertising is not allowed here"
+    await login(client, other_member)
+    page = (await client.get("/notifications")).text
+    assert "Your post in “How do I reset the device?” was hidden" in page
+    assert "Advertising is not allowed here" in page
+
+
+async def test_a_staff_deletion_tells_the_author_the_reason(member, other_member, moderator):
+    thread = await make_thread(member)
+    reply = await threads.get_post((await make_reply(thread, other_member, "Off topic rant")).id)
+    await moderation.delete_post(reply, moderator, "Please keep to the topic")
+    [note] = await Notification.filter(user_id=other_member.id, kind="post_deleted")
+    assert note.text == "Please keep to the topic"
+    assert note.url == thread.url  # the deleted post cannot be opened; its thread can
+
+
+async def test_flaggers_hear_how_their_flag_was_decided(member, other_member, moderator):
+    thread = await make_thread(member)
+    spam = await threads.get_post((await make_reply(thread, other_member, "Cheap pills")).id)
+    ok = await threads.get_post((await make_reply(thread, other_member, "A fair point")).id)
+    flagger = await make_user("watchful")
+    await moderation.flag_post(spam, flagger, reason="spam")
+    await moderation.flag_post(ok, flagger, reason="inappropriate")
+    await moderation.delete_post(spam, moderator, "Spam")
+    await moderation.dismiss_flags(ok, moderator)
+    assert await _kinds(flagger) == ["flag_upheld", "flag_dismissed"]
+
+
+async def test_the_header_counts_unread_and_reading_the_post_clears_it(
+    client, member, other_member
+):
+    thread = await make_thread(member)
+    await make_reply(thread, other_member, "Here is how")
+    await login(client, member)
+    page = (await client.get("/")).text
+    assert 'class="count-badge" aria-label="1 unread">1<' in page
+    await client.get(thread.url)
+    assert "count-badge" not in (await client.get("/")).text
+    assert await Notification.filter(user_id=member.id, read_at__isnull=True).count() == 0
+
+
+async def test_mark_one_and_mark_all_read(client, member, other_member):
+    thread = await make_thread(member)
+    for n in range(3):
+        await make_reply(thread, other_member, f"Reply number {n}")
+    await login(client, member)
+    first = await Notification.filter(user_id=member.id).order_by("id").first()
+    await submit(client, "/notifications/read", {"notification": str(first.id)})
+    assert await service.unread_count(member) == 2
+    response = await submit(client, "/notifications/read", {})
+    assert response.status_code == 303
+    assert await service.unread_count(member) == 0
+
+
+async def test_one_member_cannot_mark_anothers_notifications(client, member, other_member):
+    thread = await make_thread(member)
+    await make_reply(thread, other_member, "Hello there")
+    note = await Notification.get(user_id=member.id)
+    await login(client, other_member)
+    await submit(client, "/notifications/read", {"notification": str(note.id)})
+    assert (await Notification.get(id=note.id)).read_at is None
+    assert "Hello there" not in (await client.get("/notifications")).text
+
+
+async def test_a_muted_thread_tells_nothing_even_mentions(client, member, other_member):
+    thread = await make_thread(member)
+    await login(client, member)
+    response = await submit(client, f"/t/{thread.id}/watch", {"level": "muted"})
+    assert response.status_code == 303
+    await make_reply(thread, other_member, "@ana look at this")
+    assert await _kinds(member) == []
+    assert 'value="muted" selected' in (await client.get(thread.url)).text
+
+
+async def test_watching_a_category_tells_of_new_threads_and_every_post(
+    client, member, other_member
+):
+    category = await general()
+    await login(client, member)
+    await submit(client, f"/c/{category.slug}/watch", {"level": "watching"})
+    thread = await make_thread(other_member, title="Battery drains overnight")
+    await make_reply(thread, await make_user(), "Mine too")
+    assert await _kinds(member) == ["thread", "reply"]
+
+
+async def test_a_thread_level_wins_over_the_category_level(member, other_member):
+    category = await general()
+    await service.set_category_level(member, category.id, WATCHING)
+    thread = await make_thread(other_member)
+    await service.set_thread_level(member, thread, MUTED)
+    await make_reply(thread, other_member, "Nobody?")
+    assert await _kinds(member) == ["thread"]
+
+
+async def test_tracked_threads_show_how_many_posts_are_new(client, member, other_member):
+    thread = await make_thread(other_member, title="Tracked thread")
+    await service.set_thread_level(member, thread, TRACKING)
+    await login(client, member)
+    await client.get(thread.url)
+    for n in range(2):
+        await make_reply(thread, other_member, f"News {n}")
+    assert await _kinds(member) == []  # tracking counts, it does not notify
+    page = (await client.get("/")).text
+    assert ">2 new</a>" in page
+    await client.get(thread.url)
+    assert "2 new" not in (await client.get("/")).text
+
+
+async def test_a_topic_switched_off_is_not_notified(client, member, other_member):
+    await login(client, member)
+    response = await submit(client, "/settings/notifications", {
+        "topic_reply": "off", "digest": "weekly", "topic_moderation": "off",
+    })  # fmt: skip
+    assert response.status_code == 303
+    thread = await make_thread(member)
+    await make_reply(thread, other_member, "A reply nobody hears of")
+    assert await _kinds(member) == []
+    prefs = await service.preference(member)
+    assert prefs.channels["moderation"] == "app"  # cannot be switched off: stays as it was
+
+
+async def test_the_preferences_page_shows_the_choices(client, member):
+    await login(client, member)
+    page = (await client.get("/settings/notifications")).text
+    assert 'name="topic_reply" value="email"' in page
+    assert 'name="digest"' in page
+    assert "Send me no e-mail at all" in page
+
+
+async def test_the_notifications_page_pages_by_keyset(client, member, monkeypatch):
+    monkeypatch.setattr(service, "PAGE_SIZE", 2)
+    thread = await make_thread(member)
+    for n in range(5):
+        await make_reply(thread, await make_user(), f"Voice {n}")
+    await login(client, member)
+    first = (await client.get("/notifications")).text
+    assert 'rel="next"' in first
+    rows, more = await service.page(member)
+    assert len(rows) == 2
+    older, _ = await service.page(member, more)
+    assert {n.id for n in rows}.isdisjoint(n.id for n in older)
+
+
+async def test_notifications_need_a_signed_in_member(client):
+    response = await client.get("/notifications")
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login")
+
+
+async def test_replying_sets_the_read_position(member, other_member):
+    thread = await make_thread(member)
+    post = await make_reply(thread, other_member, "Watching now")
+    watch = await ThreadWatch.get(user_id=other_member.id, thread_id=thread.id)
+    assert watch.level == WATCHING and watch.last_read == post.number
+
+
+async def test_held_posts_notify_only_once_approved(
+    client, member, other_member, moderator, monkeypatch
+):
+    from forum.site import models as site
+
+    thread = await make_thread(member)
+    monkeypatch.setitem(site.DEFAULTS, "hold_first_posts", "1")
+    site.forget()
+    newcomer = await make_user("newbie")
+    held = await make_reply(thread, newcomer, "My first post")
+    assert await _kinds(member) == []
+    await moderation.approve_post(await threads.get_post(held.id), moderator)
+    assert await _kinds(member) == ["reply"]
+    assert await _kinds(newcomer) == ["post_approved"]
