@@ -11,7 +11,10 @@ from forum.text import fold
 from forum.threads.models import Post, Thread
 
 # A quote as markup.quote writes it: "@name:" on its own line, then "> " lines.
-QUOTED = re.compile(r"^@([\w-]{3,20}):[ \t]*\n>", re.MULTILINE)
+QUOTED = re.compile(r"^@([\w-]{3,20}):[ \t]*\r?\n>", re.MULTILINE)
+
+# Links go through /p/<id> and /t/<id>, which find a post or thread wherever a move, merge or
+# split has put it since.
 
 # Staff actions on a post, as the audit log names them, and what its author is told.
 STAFF_ACTIONS = {
@@ -45,7 +48,7 @@ async def new_thread(event: events.ThreadCreated) -> None:
     recipients.update(await _addressed(post.body))
     await service.notify(
         {user: kind for user, kind in recipients.items() if user not in muted},
-        actor_id=post.author_id, thread_id=thread.id, post_id=post.id, url=thread.url,
+        actor_id=post.author_id, thread_id=thread.id, post_id=post.id, url=f"/t/{thread.id}",
     )  # fmt: skip
 
 
@@ -58,27 +61,24 @@ async def new_post(event: events.PostCreated) -> None:
     recipients.update(await _addressed(post.body))
     await service.notify(
         {user: kind for user, kind in recipients.items() if user not in muted},
-        actor_id=post.author_id, thread_id=thread.id, post_id=post.id, url=post.url,
+        actor_id=post.author_id, thread_id=thread.id, post_id=post.id, url=f"/p/{post.id}",
     )  # fmt: skip
     await service.watch_as_participant(post.author_id, thread, post.number)
 
 
 @events.subscribe(events.LikeGiven)
 async def like(event: events.LikeGiven) -> None:
-    post = await Post.get(id=event.post_id).select_related("thread")
-    await service.notify_like(post, event.actor_id)
+    await service.notify_like(await Post.get(id=event.post_id), event.actor_id)
 
 
 @events.subscribe(events.SolutionAccepted)
 async def solution(event: events.SolutionAccepted) -> None:
     thread = await Thread.get(id=event.thread_id)
-    post = await Post.get(id=event.post_id)
-    post.thread = thread
     recipients = {event.author_id: "accepted"}
     if thread.author_id != event.author_id:
         recipients[thread.author_id] = "solved"
     await service.notify(recipients, actor_id=event.actor_id, thread_id=thread.id,
-                         post_id=post.id, url=post.url)  # fmt: skip
+                         post_id=event.post_id, url=f"/p/{event.post_id}")  # fmt: skip
 
 
 @events.subscribe(events.StaffActed)
@@ -88,11 +88,11 @@ async def staff_action(event: events.StaffActed) -> None:
     kind = STAFF_ACTIONS.get(event.action)
     if kind is None or event.target_type != "post":
         return
-    post = await Post.filter(id=event.target_id).select_related("thread").first()
+    post = await Post.filter(id=event.target_id).first()
     if post is None:
         return
     # A deleted post cannot be opened: its thread can.
-    url = post.thread.url if kind in ("post_deleted", "post_rejected") else post.url
+    url = f"/t/{post.thread_id}" if kind in ("post_deleted", "post_rejected") else f"/p/{post.id}"
     await service.notify({post.author_id: kind}, actor_id=event.actor_id,
                          thread_id=post.thread_id, post_id=post.id, text=event.reason,
                          url=url)  # fmt: skip
@@ -101,11 +101,11 @@ async def staff_action(event: events.StaffActed) -> None:
 @events.subscribe(events.FlagsResolved)
 async def flags_resolved(event: events.FlagsResolved) -> None:
     """Each member who flagged the post hears how it was decided."""
-    post = await Post.filter(id=event.post_id).select_related("thread").first()
+    post = await Post.filter(id=event.post_id).first()
     if post is None:
         return
     kind = "flag_upheld" if event.resolution == "upheld" else "flag_dismissed"
     await service.notify(
         {user: kind for user in event.flagger_ids}, actor_id=event.actor_id,
-        thread_id=post.thread_id, post_id=post.id, url=post.thread.url,
+        thread_id=post.thread_id, post_id=post.id, url=f"/t/{post.thread_id}",
     )  # fmt: skip

@@ -81,7 +81,7 @@ async def preferences_page(request: Request) -> Response:
         {"preference": row, "channel": service.channel, "topics": TOPICS,
          "cannot_switch_off": CANNOT_SWITCH_OFF, "digests": DIGESTS, "errors": errors,
          "categories": categories, "levels": levels, "level_names": LEVELS,
-         "saved": request.query_params.get("saved") == "1"},
+         "daily_caps": service.DAILY_CAPS, "saved": request.query_params.get("saved") == "1"},
         400 if errors else 200,
     )  # fmt: skip
 

@@ -42,6 +42,8 @@ from forum.notifications.models import (
 from forum.site import models as site
 from forum.threads.models import Post, Thread
 
+# A member may mail themselves fewer notifications a day than the community's cap.
+DAILY_CAPS = ("1", "3", "5", "10")
 # An unread notification is mailed after this long, so reading it on the site first stops it.
 EMAIL_DELAY = timedelta(minutes=10)
 PAGE_SIZE = 30
@@ -88,8 +90,12 @@ async def update_preferences(user: User, form: dict[str, str]) -> Preference:
     digest = form.get("digest", "")
     if digest not in DIGESTS:
         raise Invalid({"digest": _("Choose how often to get the digest.")})
+    cap = form.get("daily_cap", "")
+    if cap and cap not in DAILY_CAPS:
+        raise Invalid({"daily_cap": _("Choose how many e-mails a day at most.")})
     row.channels, row.digest = channels, digest
     row.no_email = form.get("no_email") == "1"
+    row.daily_cap = int(cap) if cap else None
     await row.save()
     levels = {key.removeprefix("category_"): value for key, value in form.items()
               if key.startswith("category_")}  # fmt: skip
@@ -268,7 +274,7 @@ async def notify_like(post: Post, liker_id: int) -> None:
     ).first()
     if unread is None:
         await notify({post.author_id: "like"}, actor_id=liker_id, thread_id=post.thread_id,
-                     post_id=post.id, url=post.url)  # fmt: skip
+                     post_id=post.id, url=f"/p/{post.id}")  # fmt: skip
     elif unread.actor_id != liker_id:
         unread.others += 1
         unread.actor_id, unread.created_at = liker_id, now()
@@ -366,11 +372,9 @@ async def mail_due_notifications(limit: int = 200) -> Mailed:
                 continue  # another worker took it
             user = await User.get(id=item.user_id)
             prefs = await preference(user)
-            cap = (
-                prefs.daily_cap
-                if prefs.daily_cap is not None
-                else int(community["email_daily_cap"])
-            )
+            cap = int(community["email_daily_cap"])
+            if prefs.daily_cap is not None:
+                cap = min(cap, prefs.daily_cap)
             if (
                 item.read_at is not None
                 or not can_mail(user, prefs)

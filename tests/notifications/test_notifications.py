@@ -38,7 +38,9 @@ async def test_a_mention_and_a_quote_name_the_member_once_each(member, other_mem
     thread = await make_thread(member)
     await make_reply(thread, other_member, "@carla have you seen this?")
     await make_reply(thread, other_member, "@carla:\n> I have the same problem\n\nMe too.")
-    assert await _kinds(carla) == ["mention", "quote"]
+    # As a browser sends a textarea: CRLF line ends.
+    await make_reply(thread, other_member, "@carla:\r\n> Still broken\r\n\r\nAgreed.")
+    assert await _kinds(carla) == ["mention", "quote", "quote"]
 
 
 async def test_likes_on_one_post_fold_into_one_notification(client, member):
@@ -84,7 +86,7 @@ async def test_a_staff_deletion_tells_the_author_the_reason(member, other_member
     await moderation.delete_post(reply, moderator, "Please keep to the topic")
     [note] = await Notification.filter(user_id=other_member.id, kind="post_deleted")
     assert note.text == "Please keep to the topic"
-    assert note.url == thread.url  # the deleted post cannot be opened; its thread can
+    assert note.url == f"/t/{thread.id}"  # the deleted post cannot be opened; its thread can
 
 
 async def test_flaggers_hear_how_their_flag_was_decided(member, other_member, moderator):
@@ -198,6 +200,18 @@ async def test_the_preferences_page_shows_the_choices(client, member):
     assert 'name="topic_reply" value="email"' in page
     assert 'name="digest"' in page
     assert "Send me no e-mail at all" in page
+    assert "As many as the community allows (20)" in page
+    response = await submit(
+        client, "/settings/notifications", {"digest": "daily", "daily_cap": "3"}
+    )
+    assert response.status_code == 303
+    prefs = await service.preference(member)
+    assert (prefs.digest, prefs.daily_cap) == ("daily", 3)
+    refused = await submit(
+        client, "/settings/notifications", {"digest": "hourly", "daily_cap": "3"}
+    )
+    assert refused.status_code == 400
+    assert "Choose how often to get the digest." in refused.text
 
 
 async def test_the_notifications_page_pages_by_keyset(client, member, monkeypatch):
