@@ -124,6 +124,9 @@ async def create_user(
                 email_verified_at=datetime.now(UTC) if verified else None,
             )
             await events.record(events.UserRegistered(actor_id=actor_id, user_id=user.id))
+            if not verified:
+                # In the same transaction: no account is left without its link.
+                await send_verification(user)
     except IntegrityError:  # the same name or address registered a moment ago
         raise Invalid(await _check_new_identity(username, email)) from None
     return user
@@ -138,7 +141,6 @@ async def register(username: str, email: str, password: str, *, client: str) -> 
     if await _signup_needs_approval(user.email):
         user.pending = True
         await user.save(update_fields=["pending"])
-    await send_verification(user)
     return user
 
 
