@@ -73,14 +73,21 @@ async def main() -> None:
     transport = httpx.ASGITransport(app=create_app())
     guest = httpx.AsyncClient(transport=transport, base_url="http://bench")
     staff = httpx.AsyncClient(transport=transport, base_url="http://bench")
-    key = await accounts.start_session(manager)
-    staff.cookies.set(web.COOKIE_NAME, Signer(settings.secret_key, salt="forum-session")
-                      .sign(key).decode())  # fmt: skip
+    signer = Signer(settings.secret_key, salt="forum-session")
+    staff.cookies.set(web.COOKIE_NAME, signer.sign(await accounts.start_session(manager)).decode())
+    # A member who has posted in the big thread: the page also reads their watching level,
+    # read position and unread count.
+    poster = await User.filter(id=big.last_poster_id).first() or manager
+    member = httpx.AsyncClient(transport=transport, base_url="http://bench")
+    member.cookies.set(web.COOKIE_NAME, signer.sign(await accounts.start_session(poster)).decode())
     pages = [
         ("home (guest)", guest, "/"),
         (f"category {category.slug} (guest)", guest, category.url),
         (f"thread {big.id}, {big.post_count} posts, page 1 (guest)", guest, big.url),
         (f"same thread, last page {big.page_count}", guest, f"{big.url}?page={big.page_count}"),
+        ("same thread, page 1 (member)", member, big.url),
+        ("home (member)", member, "/"),
+        ("notifications (member)", member, "/notifications"),
         ("dashboard /admin (manager)", staff, "/admin"),
         ("review queue (manager)", staff, "/mod/queue"),
     ]
@@ -90,6 +97,7 @@ async def main() -> None:
         print(f"{name:58} {queries:>7} {median:>10.2f} {p99:>8.2f} {size:>7}")
     await guest.aclose()
     await staff.aclose()
+    await member.aclose()
     await Tortoise.close_connections()
 
 
