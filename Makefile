@@ -24,7 +24,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 catalogs: $(CATALOGS) ## compile the translation catalogs (run and test do it for you)
 
 messages: $(STAMP) ## extract new strings and merge them into every language's catalog
-	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -o forum/locale/messages.pot .
+	$(BIN)/pybabel extract --no-location --sort-output -k N_ -F babel.cfg -o forum/locale/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i forum/locale/messages.pot -d forum/locale -D messages
 
 run: $(STAMP) $(CATALOGS) ## apply migrations and serve the forum on http://127.0.0.1:8000

@@ -17,6 +17,7 @@ from tortoise.context import get_current_context
 
 from forum import db, errors, web, worker
 from forum.accounts import routes as accounts_routes
+from forum.advocacy import listeners as advocacy_listeners
 from forum.dashboard import routes as dashboard_routes
 from forum.feeds import routes as feeds_routes
 from forum.middleware import SecurityHeadersMiddleware, SessionMiddleware
@@ -71,7 +72,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 
 
 # Features subscribe to events when imported; name them so the import is plainly deliberate.
-LISTENERS = (moderation_listeners, notification_listeners)
+LISTENERS = (moderation_listeners, notification_listeners, advocacy_listeners)
 
 
 def create_app() -> Starlette:

@@ -20,6 +20,7 @@ MODEL_MODULES = [
     "forum.moderation.models",
     "forum.notifications.models",
     "forum.mail.models",
+    "forum.advocacy.models",
 ]
 
 # Wait this long (ms) for another process's write lock instead of failing at once.
@@ -67,11 +68,13 @@ async def migrate(database_url: str | None = None) -> None:
     config = tortoise_config(database_url)
     await tortoise_migrate(config=config)
     await Tortoise.close_connections()
+    from forum.advocacy.service import ensure_badges
     from forum.threads.service import ensure_default_category
 
     await Tortoise.init(config=config)
     try:
         await ensure_default_category()
+        await ensure_badges()
     finally:
         await Tortoise.close_connections()
 

@@ -8,6 +8,7 @@ not at all. Lower features never import higher ones; higher ones subscribe here.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -145,6 +146,25 @@ class FlagsResolved(Happened):
     flagger_ids: tuple[int, ...]
 
 
+@dataclasses.dataclass(frozen=True)
+class PointsAdjusted(Happened):
+    """The manager changed a member's points by hand."""
+
+    user_id: int
+    points: int
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class BadgeGranted(Happened):
+    """The manager awarded a badge; `expires_at` is an ISO timestamp or empty."""
+
+    badge_id: int
+    user_id: int
+    reason: str
+    expires_at: str
+
+
 E = TypeVar("E", bound=Happened)
 Listener = Callable[[Any], Awaitable[None]]
 _listeners: dict[type[Happened], list[Listener]] = defaultdict(list)
@@ -160,11 +180,55 @@ def subscribe(event_type: type[E]) -> Callable[[Callable[[E], Awaitable[None]]],
     return register
 
 
+# The stored row of the event whose listeners are running: its id makes an idempotency key,
+# its time the moment to book things at (so a replay books them at the same moments).
+_current: contextvars.ContextVar[Event | None] = contextvars.ContextVar("event", default=None)
+
+
+def current() -> Event:
+    """The stored event the running listener was called for."""
+    row = _current.get()
+    assert row is not None, "events.current() outside a listener"
+    return row
+
+
 async def record(event: Happened) -> Event:
     """Store the event and run its listeners; call it inside the verb's transaction."""
     data = dataclasses.asdict(event)
     actor_id = data.pop("actor_id")
     row = await Event.create(kind=type(event).__name__, actor_id=actor_id, data=data)
-    for listener in _listeners[type(event)]:
-        await listener(event)
+    await dispatch(event, row)
     return row
+
+
+async def dispatch(event: Happened, row: Event, only: Any = None) -> None:
+    """Run the listeners of an event (only those of module `only`, when replaying one
+    feature's reactions from the log)."""
+    token = _current.set(row)
+    try:
+        for listener in _listeners[type(event)]:
+            if only is None or listener.__module__ == only.__name__:
+                await listener(event)
+    finally:
+        _current.reset(token)
+
+
+def parse(row: Event) -> Happened | None:
+    """The event a stored row records (None for a kind this code no longer knows)."""
+    kind = _kinds().get(row.kind)
+    if kind is None:
+        return None
+    data = dict(row.data)
+    for name, value in data.items():
+        if isinstance(value, list):
+            data[name] = tuple(value)
+    return kind(actor_id=row.actor_id, **data)
+
+
+def _kinds() -> dict[str, type[Happened]]:
+    found, pending = {}, [Happened]
+    while pending:
+        for sub in pending.pop().__subclasses__():
+            found[sub.__name__] = sub
+            pending.append(sub)
+    return found

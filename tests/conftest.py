@@ -34,6 +34,7 @@ from tortoise.context import TortoiseContext  # noqa: E402
 from forum import db, web  # noqa: E402
 from forum.accounts import service as accounts  # noqa: E402
 from forum.accounts.models import User  # noqa: E402
+from forum.advocacy.service import ensure_badges  # noqa: E402
 from forum.app import create_app  # noqa: E402
 from forum.settings import settings  # noqa: E402
 from forum.site import models as site  # noqa: E402
@@ -72,7 +73,8 @@ async def _reset_postgres_schema(url: str) -> None:
 
 @pytest.fixture
 async def database(template_database: str, tmp_path: Path, monkeypatch) -> AsyncIterator[str]:
-    """A fresh, migrated database holding only the General category."""
+    """A fresh, migrated database holding only the General category and the automatic
+    badges."""
     if POSTGRES_URL:
         url = POSTGRES_URL
     else:
@@ -89,6 +91,7 @@ async def database(template_database: str, tmp_path: Path, monkeypatch) -> Async
         if POSTGRES_URL:
             await _truncate_everything(context)
             await threads.ensure_default_category()
+            await ensure_badges()
         yield url
     threads._pending_views.clear()
 

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 from jinja2 import Environment
 from jinja2.ext import i18n as i18n_extension
@@ -15,7 +15,7 @@ from forum.settings import ROOT
 
 TEMPLATES = ROOT / "templates"
 TRANSLATED = [code for code in i18n.LANGUAGES if code != i18n.DEFAULT_LANGUAGE]
-GETTEXT_NAMES = {"_", "gettext", "ngettext"}
+GETTEXT_NAMES = {"_", "gettext", "ngettext", "N_"}
 # Prose: a capitalised word, or words with a space between them.
 PROSE = re.compile(r"^[A-ZÀ-ÖØ-ÞА-ЯЁ][a-zß-öø-ÿа-яё]|[^\W\d_]{2,}\s+\S*[^\W\d_]")
 # Attributes whose values a reader sees or hears.
@@ -98,7 +98,8 @@ def _extracted() -> set[str]:
         "templates/**.txt": {"extensions": "jinja2.ext.i18n"},
     }
     found = set()
-    for _, _, message, _, _ in extract_from_dir(ROOT, method_map, options):
+    keywords = {**DEFAULT_KEYWORDS, "N_": None}  # N_: marked now, translated when shown
+    for _, _, message, _, _ in extract_from_dir(ROOT, method_map, options, keywords=keywords):
         found.add(message[0] if isinstance(message, tuple) else message)
     return found
 

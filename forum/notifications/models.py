@@ -7,7 +7,7 @@ from tortoise.models import Model
 
 # What a member chooses how to hear about: in the forum and by e-mail, in the forum only, or
 # not at all. A later feature adds its own (badges, guest-post steps, poll follow-ups).
-TOPICS = ("reply", "quote", "mention", "thread", "like", "solved", "moderation", "flag")
+TOPICS = ("reply", "quote", "mention", "thread", "like", "solved", "moderation", "flag", "badge")
 EMAIL_BY_DEFAULT = ("reply", "quote", "mention")
 CHANNELS = ("email", "app", "off")
 # A member must always be able to learn why staff changed their post.

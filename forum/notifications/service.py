@@ -55,7 +55,7 @@ KIND_TOPIC = {
     "post_hidden": "moderation", "post_auto_hidden": "moderation",
     "post_deleted": "moderation", "post_edited": "moderation",
     "post_rejected": "moderation", "post_approved": "moderation",
-    "flag_upheld": "flag", "flag_dismissed": "flag",
+    "flag_upheld": "flag", "flag_dismissed": "flag", "badge": "badge",
 }  # fmt: skip
 
 
@@ -329,6 +329,9 @@ def describe(notification: Notification) -> str:
         "flag_upheld": _("Thank you: a moderator acted on your flag in “%(thread)s”"),
         "flag_dismissed": _("A moderator reviewed your flag in “%(thread)s” and left the post"),
     }
+    if notification.kind == "badge":
+        # An automatic badge's name is an English message id: shown in the reader's language.
+        return _("You earned the badge “%(badge)s”") % {"badge": _(notification.text)}
     if notification.kind == "like":
         if notification.others:
             return (
