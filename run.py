@@ -119,6 +119,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return asyncio.run(_with_database(work))
 
 
+def cmd_recompute_recognition(args: argparse.Namespace) -> int:
+    from forum.advocacy import service as advocacy
+
+    async def work() -> int:
+        replayed = await advocacy.recompute()
+        print(f"Recognition rebuilt from {replayed} events.")
+        return 0
+
+    return asyncio.run(_with_database(work))
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from forum import backup
 
@@ -167,6 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--scale", type=int, default=600, help="about how many posts")
     demo.add_argument("--force", action="store_true", help="add to a database that has content")
     demo.set_defaults(func=cmd_demo)
+
+    recompute = commands.add_parser(
+        "recompute-recognition",
+        help="rebuild points, tiers and badges by replaying the activity log",
+    )
+    recompute.set_defaults(func=cmd_recompute_recognition)
 
     backup = commands.add_parser("backup", help="write a consistent copy of the database")
     backup.add_argument("path")

@@ -17,7 +17,10 @@ from tortoise.context import get_current_context
 
 from forum import db, errors, web, worker
 from forum.accounts import routes as accounts_routes
+from forum.advocacy import admin as advocacy_admin
+from forum.advocacy import context as advocacy_context
 from forum.advocacy import listeners as advocacy_listeners
+from forum.advocacy import routes as advocacy_routes
 from forum.dashboard import routes as dashboard_routes
 from forum.feeds import routes as feeds_routes
 from forum.middleware import SecurityHeadersMiddleware, SessionMiddleware
@@ -71,8 +74,9 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
             await Tortoise.close_connections()
 
 
-# Features subscribe to events when imported; name them so the import is plainly deliberate.
-LISTENERS = (moderation_listeners, notification_listeners, advocacy_listeners)
+# Features subscribe to events, and add to other features' pages, when imported; name them so
+# the import is plainly deliberate.
+LISTENERS = (moderation_listeners, notification_listeners, advocacy_listeners, advocacy_context)
 
 
 def create_app() -> Starlette:
@@ -87,6 +91,8 @@ def create_app() -> Starlette:
         *dashboard_routes.routes,
         *notification_routes.routes,
         *feeds_routes.routes,
+        *advocacy_routes.routes,
+        *advocacy_admin.routes,
     ]
     return Starlette(
         routes=routes,

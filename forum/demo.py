@@ -8,7 +8,10 @@ spread over the past six months.
 Rows are written with bulk inserts and explicit ids, not through the service verbs, so a million
 posts take minutes rather than hours. Everything a verb would have kept consistent is computed
 here instead: post numbers 1..N, every counter, last_posted_at and the stored HTML (rendered by
-forum.markup with the mentions the service would link). No events are recorded.
+forum.markup with the mentions the service would link). The activity log (threads, replies,
+likes, accepted answers) is written too, in time order, and recognition (points, tiers, badges)
+is rebuilt from it as `run.py recompute-recognition` would; above RECOGNITION_SCALE posts that
+replay takes minutes, so it is left to that command.
 
 The content is deterministic for a seed; timestamps are relative to the moment of the run.
 """
@@ -33,6 +36,8 @@ from tortoise.transactions import in_transaction
 from forum import markup
 from forum.accounts import service as accounts
 from forum.accounts.models import User
+from forum.advocacy import service as advocacy
+from forum.events import Event
 from forum.site import models as site
 from forum.text import fold, slugify
 from forum.threads.models import Category, Like, Post, Thread
@@ -44,6 +49,9 @@ COMMUNITY_NAME = "Lumio Community"
 WINDOW = timedelta(days=182)
 # Rows are inserted in batches of about this many posts (with their threads and likes).
 FLUSH_POSTS = 5000
+# Up to this many posts the demo replays its activity log into recognition (about 3 ms an
+# event); above it, `run.py recompute-recognition` does it when wanted.
+RECOGNITION_SCALE = 5_000
 MAX_REPLIES = 199
 PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -1559,6 +1567,8 @@ class Writer:
         self.threads: list[Thread] = []
         self.posts: list[Post] = []
         self.likes: list[Like] = []
+        # (moment, kind, actor, data) of every action, sorted and stored at the end.
+        self.events: list[tuple[datetime, str, int, dict[str, Any]]] = []
         self.totals = Totals()
         self.category_counts: Counter = Counter()
         self.category_posts: Counter = Counter()
@@ -1727,6 +1737,14 @@ class Writer:
                 liked_at = min(now, moment + timedelta(seconds=30) + delay)
                 liker.seen(liked_at)
                 self.likes.append(Like(post_id=post_id, user_id=liker.id, created_at=liked_at))
+                self.events.append((liked_at, "LikeGiven", liker.id,
+                                    {"post_id": post_id, "author_id": item.author.id}))  # fmt: skip
+            if number == 1:
+                opened = {"thread_id": thread_id, "post_id": post_id, "category_id": category.id}
+                self.events.append((moment, "ThreadCreated", item.author.id, opened))
+            else:
+                self.events.append((moment, "PostCreated", item.author.id, {
+                    "post_id": post_id, "thread_id": thread_id, "number": number}))  # fmt: skip
             thread_likes += len(likers)
             self.posts.append(
                 Post(
@@ -1737,6 +1755,11 @@ class Writer:
             )  # fmt: skip
         count = len(written)
         asker = written[0].author
+        if solution:
+            accepted_at = min(now, times[solution - 1] + timedelta(hours=rng.uniform(1, 48)))
+            self.events.append((accepted_at, "SolutionAccepted", asker.id, {
+                "thread_id": thread_id, "post_id": solution_post_id,
+                "author_id": written[solution - 1].author.id}))  # fmt: skip
         answers = [(item.author, moment) for item, moment in zip(written, times, strict=True)]
         first_reply = next((m for a, m in answers[1:] if a is not asker), None)
         first_staff = next(
@@ -1771,6 +1794,14 @@ class Writer:
         if self.likes:
             await Like.bulk_create(self.likes, batch_size=2000)
         self.threads, self.posts, self.likes = [], [], []
+
+    async def store_events(self) -> None:
+        """The activity log, oldest first, so a replay meets things in the order they happened."""
+        self.events.sort(key=lambda item: item[0])
+        rows = [Event(kind=kind, actor_id=actor, data=data, created_at=moment)
+                for moment, kind, actor, data in self.events]  # fmt: skip
+        await Event.bulk_create(rows, batch_size=2000)
+        self.events = []
 
 
 # --- The command
@@ -1907,6 +1938,7 @@ async def run(scale: int = 600, force: bool = False, seed: int = DEFAULT_SEED) -
             if len(writer.posts) >= FLUSH_POSTS:
                 await writer.flush()
         await writer.flush()
+        await writer.store_events()
         for category_id, thread_count in writer.category_counts.items():
             await Category.filter(id=category_id).update(
                 thread_count=F("thread_count") + thread_count,
@@ -1922,6 +1954,8 @@ async def run(scale: int = 600, force: bool = False, seed: int = DEFAULT_SEED) -
         if not await site.SiteSetting.filter(key="name").exists():
             await site.set_value("name", COMMUNITY_NAME)
 
+    if scale <= RECOGNITION_SCALE:
+        await advocacy.recompute()
     totals = writer.totals
     languages = ", ".join(f"{lang} {totals.languages[lang]}" for lang in LANGS)
     manager, moderator = staff
@@ -1936,4 +1970,6 @@ async def run(scale: int = 600, force: bool = False, seed: int = DEFAULT_SEED) -
         f"  password: {password}\n"
         f"The moderator {moderator.username} has the same password; members cannot sign in."
     )
+    if scale > RECOGNITION_SCALE:
+        print("Points, tiers and badges: run `python run.py recompute-recognition` (minutes).")
     return 0

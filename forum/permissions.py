@@ -126,6 +126,11 @@ def manage_categories(user: Any) -> bool:
     return is_manager(user)
 
 
+def manage_recognition(user: Any) -> bool:
+    """Points rules, badges, adjustments and the advocate finder: the community manager."""
+    return is_manager(user)
+
+
 def manage_site(user: Any) -> bool:
     """The community's name, default language and time zone."""
     return is_manager(user)

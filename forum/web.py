@@ -8,6 +8,7 @@ import mimetypes
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
@@ -262,6 +263,27 @@ def safe_next(url: str | None, default: str = "/") -> str:
 
 def not_found() -> HTTPException:
     return HTTPException(status_code=404)
+
+
+# --- Conditional requests
+
+
+def not_modified(request: Request, etag: str, last_modified: datetime | None = None) -> bool:
+    """Whether the reader's copy is current (answer 304). RFC 9110: If-None-Match decides when
+    it is sent, compared weakly; If-Modified-Since only without it."""
+    if (tags := request.headers.get("if-none-match")) is not None:
+        # The weak comparison: W/"x" and "x" name the same version.
+        ours = etag.removeprefix("W/")
+        return any(tag.strip().removeprefix("W/") in ("*", ours) for tag in tags.split(","))
+    if last_modified is not None and (since := request.headers.get("if-modified-since")):
+        try:
+            moment = parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return last_modified <= moment
+    return False
 
 
 # Built last: the environment refers to helpers defined above.

@@ -11,16 +11,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import UTC, date, datetime
 
 from forum import ratelimit
+from forum.advocacy import service as advocacy
 from forum.mail import sender
 from forum.notifications import service as notifications
 
 log = logging.getLogger("forum.worker")
 # Seconds between rounds: how long a new e-mail waits at most before it is sent.
 ROUND_SECONDS = 5.0
-# Seconds between the occasional work: digests, win-back messages, pruning rate limits.
+# Seconds between the occasional work: digests, win-back messages, tier demotions and
+# time-based badges, pruning rate limits.
 PRUNE_SECONDS = 300.0
+# The day this process last ran the daily recognition work.
+_daily_done: date | None = None
 
 
 async def run_once(prune: bool = True) -> None:
@@ -33,6 +38,12 @@ async def run_once(prune: bool = True) -> None:
         digests, winbacks = await notifications.send_digests(), await notifications.send_winbacks()
         if digests or winbacks:
             log.info("queued %d digests and %d win-back messages", digests, winbacks)
+        # Once a day per worker: every award has its key, so two workers doing it is harmless.
+        global _daily_done
+        if _daily_done != (today := datetime.now(UTC).date()):
+            if changes := {k: v for k, v in (await advocacy.daily()).items() if v}:
+                log.info("recognition: %s", changes)
+            _daily_done = today
     while (sent := await sender.deliver_due(sender.BATCH)) == sender.BATCH:
         log.info("sent %d e-mails; more are due", sent)
     if prune and (pruned := await ratelimit.prune()):

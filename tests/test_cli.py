@@ -50,3 +50,24 @@ def test_create_user_refuses_a_short_password(tmp_path):
     _run(tmp_path, "migrate")
     result = _run(tmp_path, "create-user", "ana", "ana@x.test", "--password-stdin", stdin="short\n")
     assert result.returncode == 1 and "password" in result.stderr
+
+
+def test_recompute_recognition_rebuilds_a_members_points_from_the_log(tmp_path):
+    assert _run(tmp_path, "migrate").returncode == 0
+    connection = sqlite3.connect(tmp_path / "forum.db")
+    # A member's points that drifted from the activity log (say, a bug since fixed).
+    connection.execute(
+        "INSERT INTO users (username, username_key, email, email_key, password_hash, role,"
+        " display_name, bio, bio_html, website, language, timezone, created_at, pending,"
+        " suspension_reason, silence_reason) VALUES ('ana', 'ana', 'a@x.test', 'a@x.test',"
+        " 'x', 'member', '', '', '', '', '', '', '2026-01-01 00:00:00+00:00', 0, '', '')"
+    )
+    connection.execute("INSERT INTO standing (user_id, points, accepted_answers, tier,"
+                       " hidden_from_board) VALUES (1, 999, 0, 'champion', 0)")  # fmt: skip
+    connection.commit()
+    done = _run(tmp_path, "recompute-recognition")
+    assert done.returncode == 0, done.stderr
+    assert "rebuilt from 0 events" in done.stdout
+    assert connection.execute("SELECT COUNT(*) FROM standing").fetchone() == (1,)
+    assert connection.execute("SELECT points FROM standing").fetchone() == (0,)
+    connection.close()

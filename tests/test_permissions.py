@@ -86,6 +86,13 @@ MATRIX = {
     "/c/{slug}/watch": ("POST", MEMBERS, {"level": "muted"}),
     # Only with a link from an e-mail, signed in or not; see the notifications tests.
     "/unsubscribe/{token}": ("GET", (), None),
+    "/badges": ("GET", ANYONE, None),
+    "/badges/{slug}": ("GET", ANYONE, None),
+    "/badges/{slug}.png": ("GET", ANYONE, None),
+    "/advocates": ("GET", ANYONE, None),
+    "/admin/recognition": ("GET", MANAGER, None),
+    "/settings/recognition": ("GET", MEMBERS, None),
+    "/admin/advocates": ("GET", MANAGER, None),
 }
 
 
@@ -116,6 +123,7 @@ def _url(path: str, world: dict) -> str:
     return (
         path.replace("{thread_id:int}", str(thread.id))
         .replace("{slug}", world["category"].slug if "/c/" in path else thread.slug)
+        .replace(f"/badges/{thread.slug}", "/badges/first-post")
         .replace("{post_id:int}", str(world["reply"].id))
         .replace("{username}", "author")
         .replace("{category_id:int}", str(world["category"].id))

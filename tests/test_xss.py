@@ -91,3 +91,53 @@ async def test_hostile_text_is_inert_in_notifications_and_emails(client, databas
     for message in await OutboxMessage.all():
         assert_inert(message.html)
         assert "\n" not in message.subject and "\r" not in message.subject
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+async def test_hostile_text_is_inert_on_the_recognition_pages(client, database, payload):
+    """A granted badge's name, description and reason, and a member's username, on /badges,
+    the badge's own page (its social preview too) and the leaderboard."""
+    from datetime import UTC, datetime
+
+    from forum.accounts.models import User
+    from forum.advocacy import service as advocacy
+    from forum.advocacy.models import Badge
+
+    mallory = await make_user("mallory")
+    await User.filter(id=mallory.id).update(username=payload[:20])
+    badge = await Badge.create(slug="x", name=payload[:60], description=payload, level="gold",
+                               rule="")  # fmt: skip
+    now = datetime.now(UTC)
+    await advocacy.award(badge, mallory.id, "test:xss", now, reason=payload)
+    await advocacy.book(mallory.id, 30, "adjustment", "test:xss", now)
+    for url in ["/badges", "/badges/x", "/advocates", "/advocates?period=all"]:
+        response = await client.get(url)
+        assert response.status_code == 200, url
+        assert_inert(response.text)
+        assert payload[:20] not in response.text or "<" not in payload, url
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+async def test_hostile_recognition_text_is_inert_on_profiles_and_admin_pages(
+    client, database, payload
+):
+    """A granted badge's name and reason and an adjustment's note, shown on the member's
+    profile, their notifications and the manager's pages."""
+    from forum.advocacy import service as advocacy
+    from forum.advocacy.models import Badge
+
+    manager = await make_user("chief", role="manager")
+    member = await make_user("target")
+    badge = await Badge.create(slug="hostile", name=payload[:60], description=payload,
+                               level="gold", rule="")  # fmt: skip
+    await advocacy.grant_badge(str(badge.id), "target", manager, f"For {payload}"[:300])
+    await advocacy.adjust(member, manager, "15", f"Note {payload}"[:300])
+    await make_thread(member, title=f"Title {payload}"[:150])
+    await login(client, member)
+    for url in ["/u/target", "/notifications", "/settings/recognition"]:
+        assert_inert((await client.get(url)).text)
+    await login(client, manager)
+    for url in ["/admin/recognition", "/admin/advocates", "/mod/users/target", "/admin"]:
+        response = await client.get(url)
+        assert response.status_code == 200, url
+        assert_inert(response.text)

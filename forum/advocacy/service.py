@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tortoise.expressions import F
-from tortoise.functions import Sum
+from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
 from forum import db
@@ -221,11 +221,38 @@ async def adjust(user: User, actor: User, points: str, reason: str) -> None:
 
 
 async def history(user: User, limit: int = 50) -> list[PointEntry]:
-    """The member's itemised points, newest first (rows at 0 points are not shown)."""
-    return await (
+    """The member's itemised points, newest first (rows at 0 points are not shown). Each row
+    carries `thread_title` when its thread is still public."""
+    from forum.threads.models import Thread
+
+    entries = await (
         PointEntry.filter(user_id=user.id).exclude(points=0).order_by("-created_at", "-id")
         .limit(limit)
     )  # fmt: skip
+    ids = {entry.thread_id for entry in entries if entry.thread_id}
+    titles = dict(
+        await Thread.filter(id__in=ids, deleted_at__isnull=True, held=False).values_list(
+            "id", "title"
+        )
+    ) if ids else {}  # fmt: skip
+    for entry in entries:
+        entry.thread_title = titles.get(entry.thread_id, "")
+    return entries
+
+
+def point_reason(entry: PointEntry) -> str:
+    """What a ledger row was for, in the reader's language."""
+    if entry.reason == "accepted":
+        return _("answer accepted in") if entry.points > 0 else _("accepted answer withdrawn in")
+    labels = {
+        "reply": _("reply in"), "thread": _("new thread"), "like_received": _("like received in"),
+        "like_given": _("like given in"), "flag_upheld": _("flag upheld by a moderator"),
+        "taken_back": _("removed content no longer counts:"),
+        "given_back": _("restored content counts again:"),
+        "adjustment": _("adjusted by the community team"), "idea_done": _("idea done:"),
+        "guest_post": _("guest post published:"),
+    }  # fmt: skip
+    return labels.get(entry.reason, entry.reason)
 
 
 # --- Tiers
@@ -454,3 +481,216 @@ async def recompute() -> int:
     finally:
         replaying.reset(token)
     return replayed
+
+
+# --- Daily work (the worker): badges that come with time
+
+
+async def award_anniversaries(at: datetime | None = None) -> int:
+    """Each full year of membership earns the anniversary badge once."""
+    at = at or now()
+    badge = await badge_by_rule("anniversary")
+    given = 0
+    rows = await User.filter(created_at__lte=at - timedelta(days=365), pending=False).values_list(
+        "id", "created_at"
+    )
+    have = set(
+        await BadgeAward.filter(badge=badge).values_list("key", flat=True)
+    ) if badge else set()  # fmt: skip
+    for user_id, joined in rows:
+        years = at.year - joined.year - ((at.month, at.day) < (joined.month, joined.day))
+        key = f"anniversary:{user_id}:{years}"
+        if years >= 1 and key not in have and await award(badge, user_id, key, at):
+            given += 1
+    return given
+
+
+async def award_welcomes(at: datetime | None = None) -> int:
+    """Members who wrote a profile and chose categories to follow complete their welcome."""
+    at = at or now()
+    rows = await db.fetch(
+        "SELECT DISTINCT u.id FROM users u JOIN category_watch c ON c.user_id = u.id"
+        " WHERE u.bio <> '' AND c.level >= 2 AND NOT EXISTS (SELECT 1 FROM badge_award a"
+        " WHERE a.key = 'welcome:' || CAST(u.id AS TEXT))",
+    )  # fmt: skip
+    given = 0
+    for row in rows:
+        if await award_by_rule("welcome", row["id"], f"welcome:{row['id']}", at):
+            given += 1
+    return given
+
+
+async def daily(at: datetime | None = None) -> dict[str, int]:
+    """Tier demotions after the grace period, anniversaries and completed welcomes."""
+    return {
+        "demoted": await demote_after_grace(at),
+        "anniversaries": await award_anniversaries(at),
+        "welcomes": await award_welcomes(at),
+    }
+
+
+# --- The manager's badges
+
+
+async def create_badge(name: str, description: str, level: str) -> Badge:
+    """A badge the manager awards by hand ("Champion 2027")."""
+    from forum.text import slugify
+
+    name, description = " ".join(name.split()), description.strip()
+    errors: dict[str, str] = {}
+    if not 2 <= len(name) <= 60:
+        errors["name"] = _("A name of 2 to 60 characters.")
+    if len(description) > 300:
+        errors["description"] = _("Use at most %(n)d characters.") % {"n": 300}
+    if level not in ("bronze", "silver", "gold"):
+        errors["level"] = _("Choose bronze, silver or gold.")
+    slug = slugify(name)[:60] or "badge"
+    if not errors and await Badge.exists(slug=slug):
+        errors["name"] = _("A badge with this name exists already.")
+    if errors:
+        raise Invalid(errors)
+    return await Badge.create(slug=slug, name=name, description=description, level=level)
+
+
+async def grant_badge(
+    badge_id: str, username: str, actor: User, reason: str, expires: str = ""
+) -> None:
+    """Award one of the manager's badges to a member, with a reason and maybe an end date."""
+    from forum import events
+    from forum.accounts.service import get_by_username
+    from forum.moderation.service import audit
+
+    errors: dict[str, str] = {}
+    badge = await Badge.filter(id=int(badge_id), rule="").first() if badge_id.isdigit() else None
+    if badge is None:
+        errors["badge"] = _("Choose one of your badges.")
+    member = await get_by_username(username.strip())
+    if member is None:
+        errors["username"] = _("No member has this username.")
+    reason = " ".join(reason.split())
+    if not 3 <= len(reason) <= 300:
+        errors["reason"] = _("Say in 3 to 300 characters why the member earns it.")
+    expires_at = None
+    if expires.strip():
+        try:
+            expires_at = datetime.fromisoformat(expires.strip()).replace(tzinfo=UTC)
+        except ValueError:
+            errors["expires"] = _("Enter a date like 2027-12-31, or leave it empty.")
+    if errors:
+        raise Invalid(errors)
+    assert badge is not None and member is not None
+    async with in_transaction():
+        await events.record(events.BadgeGranted(
+            actor_id=actor.id, badge_id=badge.id, user_id=member.id, reason=reason,
+            expires_at=expires_at.isoformat() if expires_at else "",
+        ))  # fmt: skip
+        await audit(actor, "grant_badge", member, f"{badge.name}: {reason}")
+
+
+# --- The advocate finder
+
+
+@dataclass
+class Candidate:
+    """A member as the advocate finder explains them."""
+
+    user: User
+    standing: Standing
+    accepted: int
+    likes: int
+    replies: int
+    weeks: int
+    tenure_months: int
+    flags_upheld: int
+
+    @property
+    def score(self) -> int:
+        return (
+            10 * self.accepted + 2 * self.likes + self.replies + 3 * self.weeks
+            + min(self.tenure_months, 24) // 2 - 15 * self.flags_upheld
+        )  # fmt: skip
+
+
+FINDER_PERIODS = {"30": 30, "90": 90, "365": 365}
+
+
+async def find_advocates(
+    days: int = 90, category_id: int | None = None, tier: str = "", limit: int = 50
+) -> list[Candidate]:
+    """Members who help others, ranked by a score made of parts the page shows: accepted
+    answers, likes from distinct members, replies to others' questions (in the period), weeks
+    active of the last 12, tenure, and flags upheld against them. A fixed number of queries."""
+    from forum.moderation.models import Flag
+
+    at = now()
+    since = at - timedelta(days=days)
+    where, params = "created_at >= ?", [since]
+    if category_id:
+        where += " AND category_id = ?"
+        params.append(category_id)
+    counts = await db.fetch(
+        "SELECT user_id, reason, SUM(CASE WHEN points > 0 THEN 1 WHEN points < 0 THEN -1"
+        " ELSE 1 END) AS n, SUM(points) AS points FROM point_entry WHERE " + where
+        + " AND reason IN ('accepted', 'like_received', 'reply')"
+        # What was removed does not speak for anyone.
+        " AND (post_id IS NULL OR post_id NOT IN (SELECT id FROM post"
+        " WHERE deleted_at IS NOT NULL OR hidden_at IS NOT NULL)) GROUP BY user_id, reason",
+        *params,
+    )  # fmt: skip
+    parts: dict[int, dict[str, int]] = {}
+    for row in counts:
+        parts.setdefault(row["user_id"], {})[row["reason"]] = int(row["n"])
+    standings_by_user = await standings(list(parts))
+    if tier:
+        parts = {u: p for u, p in parts.items()
+                 if u in standings_by_user and standings_by_user[u].tier == tier}  # fmt: skip
+    users = {
+        user.id: user for user in await User.filter(id__in=list(parts), suspended_at__isnull=True)
+    }
+    week_rows = await db.fetch(
+        f"SELECT DISTINCT user_id, {db.day('created_at')} AS day FROM point_entry"
+        " WHERE points > 0 AND created_at >= ?",
+        at - timedelta(weeks=ACTIVE_WEEKS_WINDOW),
+    ) if users else []  # fmt: skip
+    weeks: dict[int, set[tuple[int, int]]] = {}
+    for row in week_rows:
+        if row["user_id"] in users:
+            weeks.setdefault(row["user_id"], set()).add(
+                date.fromisoformat(row["day"]).isocalendar()[:2]
+            )
+    flags = dict(
+        await Flag.filter(post__author_id__in=list(users), resolution="upheld",
+                          resolved_at__gte=since)
+        .group_by("post__author_id").annotate(n=Count("id"))
+        .values_list("post__author_id", "n")
+    ) if users else {}  # fmt: skip
+    found = [
+        Candidate(
+            user=user, standing=standings_by_user.get(user.id) or Standing(user_id=user.id),
+            accepted=max(0, parts[user.id].get("accepted", 0)),
+            likes=parts[user.id].get("like_received", 0),
+            replies=parts[user.id].get("reply", 0), weeks=len(weeks.get(user.id, ())),
+            tenure_months=max(0, (at - user.created_at).days // 30),
+            flags_upheld=flags.get(user.id, 0),
+        )
+        for user in users.values()
+    ]  # fmt: skip
+    found.sort(key=lambda c: (-c.score, c.user.id))
+    return [candidate for candidate in found if candidate.score > 0][:limit]
+
+
+# --- The member's own choices
+
+
+async def update_choices(user: User, *, featured: str, on_board: bool) -> None:
+    """Feature one of the member's badges on their profile (or none); appear on the
+    leaderboard or not."""
+    row = await standing(user.id)
+    badge_id = None
+    if featured:
+        held = {award.badge_id for award in await badges_of(user.id)}
+        if not featured.isdigit() or int(featured) not in held:
+            raise Invalid({"featured": _("Choose one of your badges.")})
+        badge_id = int(featured)
+    row.featured_badge_id, row.hidden_from_board = badge_id, not on_board
+    await row.save(update_fields=["featured_badge_id", "hidden_from_board"])

@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from forum import db
 from forum.accounts.models import User
+from forum.advocacy.models import Standing
+from forum.advocacy.service import ADVOCATE_TIERS
 from forum.moderation.models import Flag
 from forum.moderation.service import queue_count
 from forum.threads.models import Thread
@@ -166,6 +168,16 @@ class Health:
     members_with_solution: int
     flags: dict[str, int] = field(default_factory=dict)
     queue: int = 0
+    # Members in the Advocate or Champion tier now, and those who reached it in the period.
+    advocates: int = 0
+    new_advocates: int = 0
+    # Replies to others' questions in support categories: by staff, advocates, other members.
+    support_answers: dict[str, int] = field(default_factory=dict)
+
+    def share(self, group: str) -> int:
+        """A group's share of the support answers, in whole per cent."""
+        total = sum(self.support_answers.values())
+        return round(100 * self.support_answers.get(group, 0) / total) if total else 0
 
 
 async def health(days: int = 30) -> Health:
@@ -184,7 +196,21 @@ async def health(days: int = 30) -> Health:
     flags: dict[str, int] = {"open": 0, "upheld": 0, "dismissed": 0}
     for resolution in await Flag.filter(created_at__gte=since).values_list("resolution", flat=True):
         flags[resolution or "open"] = flags.get(resolution or "open", 0) + 1
+    advocate_tiers = list(ADVOCATE_TIERS)
+    answers = await db.fetch(
+        "SELECT CASE WHEN u.role <> 'member' THEN 'staff'"
+        " WHEN s.tier IN (?, ?) THEN 'advocates' ELSE 'members' END AS grp, count(*) AS n"
+        " FROM post p JOIN thread t ON t.id = p.thread_id"
+        " JOIN category c ON c.id = t.category_id JOIN users u ON u.id = p.author_id"
+        " LEFT JOIN standing s ON s.user_id = p.author_id"
+        " WHERE c.kind = 'support' AND p.number > 1 AND p.created_at >= ?"
+        " AND p.deleted_at IS NULL AND p.author_id <> t.author_id GROUP BY grp",
+        *advocate_tiers, since,
+    )  # fmt: skip
     return Health(
+        advocates=await Standing.filter(tier__in=advocate_tiers).count(),
+        new_advocates=await Standing.filter(tier__in=advocate_tiers, tier_since__gte=since).count(),
+        support_answers={row["grp"]: row["n"] for row in answers},
         days=days,
         members=await User.all().count(),
         new_members=await User.filter(created_at__gte=since).count(),

@@ -9,8 +9,7 @@ holds and caches can share it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import UTC
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -22,7 +21,7 @@ from forum.feeds import documents, service
 from forum.feeds.service import Feed
 from forum.site import models as site
 from forum.threads import service as threads
-from forum.web import not_found
+from forum.web import not_found, not_modified
 
 # Readers poll; let them (and shared caches) keep a copy a few minutes, then ask with the
 # validators: an unchanged feed costs its usual one or two queries and no rendering.
@@ -75,28 +74,11 @@ async def _answer(request: Request, building: Awaitable[Feed]) -> Response:
         "Last-Modified": documents.rfc822(last_modified),
         "Cache-Control": CACHE_CONTROL,
     }
-    if _not_modified(request, etag, last_modified):
+    if not_modified(request, etag, last_modified):
         return Response(status_code=304, headers=headers)
     return Response(
         documents.write(feed, kind), headers=headers, media_type=documents.MEDIA_TYPES[kind]
     )
-
-
-def _not_modified(request: Request, etag: str, last_modified: datetime) -> bool:
-    """RFC 9110: If-None-Match decides when it is sent; If-Modified-Since only without it."""
-    if (tags := request.headers.get("if-none-match")) is not None:
-        # The weak comparison: W/"x" and "x" name the same version.
-        ours = etag.removeprefix("W/")
-        return any(tag.strip().removeprefix("W/") in ("*", ours) for tag in tags.split(","))
-    if since := request.headers.get("if-modified-since"):
-        try:
-            moment = parsedate_to_datetime(since)
-        except (TypeError, ValueError):
-            return False
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return last_modified <= moment
-    return False
 
 
 def _both(path: str, endpoint: Callable[[Request], Awaitable[Response]]) -> list[Route]:

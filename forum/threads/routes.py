@@ -240,7 +240,7 @@ async def user_profile(request: Request) -> Response:
         return RedirectResponse(member.url, status_code=301)
     return await render(
         request, "threads/profile.html",
-        {"member": member, "posts": await service.recent_posts_by(member),
+        {"member": member, "profile_of": member, "posts": await service.recent_posts_by(member),
          "post_count": await service.post_count_by(member)},
     )  # fmt: skip
 

@@ -154,3 +154,65 @@ async def test_replaying_the_activity_log_rebuilds_the_same_recognition(
     assert await service.recompute() > 0
     assert await snapshot() == before
     assert await Notification.all().count() == notified  # nobody is told twice
+
+
+async def test_a_year_of_membership_earns_the_anniversary_badge_once_a_year(member):
+    joined = datetime(2024, 3, 10, tzinfo=UTC)
+    from forum.accounts.models import User
+
+    await User.filter(id=member.id).update(created_at=joined)
+    assert await service.award_anniversaries(datetime(2025, 3, 9, tzinfo=UTC)) == 0
+    assert await service.award_anniversaries(datetime(2025, 3, 10, tzinfo=UTC)) == 1
+    assert await service.award_anniversaries(datetime(2025, 6, 1, tzinfo=UTC)) == 0
+    assert await service.award_anniversaries(datetime(2026, 3, 11, tzinfo=UTC)) == 1
+    assert await BadgeAward.filter(user_id=member.id, badge__slug="anniversary").count() == 2
+
+
+async def test_a_profile_and_a_followed_category_complete_the_welcome(member):
+    from forum.accounts.models import User
+    from forum.notifications import service as notifications
+    from tests.conftest import general
+
+    await User.filter(id=member.id).update(bio="I make lamps")
+    assert await service.award_welcomes() == 0
+    await notifications.set_category_level(member, (await general()).id, 3)
+    assert await service.award_welcomes() == 1
+    assert await service.award_welcomes() == 0
+    assert "welcome" in await _badges(member)
+
+
+async def test_the_worker_round_runs_the_daily_recognition_work(member):
+    from forum import worker
+    from forum.accounts.models import User
+
+    await User.filter(id=member.id).update(created_at=datetime.now(UTC) - timedelta(days=400))
+    worker._daily_done = None
+    await worker.run_once(prune=True)
+    assert "anniversary" in await _badges(member)
+
+
+async def test_the_profile_shows_points_tier_badges_and_their_history(client, member, other_member):
+    thread = await make_thread(member, title="Pairing the hub with a new router")
+    await make_reply(thread, other_member, "Reset the hub first")
+    await service.book(other_member.id, 20, "adjustment", "test:seed", datetime.now(UTC),
+                       note="Meetup host")  # fmt: skip
+    page = (await client.get("/u/boris")).text
+    assert "22 points" in page
+    assert 'class="tier tier-member"' in page
+    assert "First post" in page
+    assert "reply in" in page and "Pairing the hub with a new router" in page
+    assert "Meetup host" not in page  # a manager's note is for the member and staff
+    await client.get("/")  # a guest above; now the member themself
+    from tests.conftest import login
+
+    await login(client, other_member)
+    assert "Meetup host" in (await client.get("/u/boris")).text
+
+
+async def test_the_tier_shows_beside_the_authors_name_on_posts(client, member, other_member):
+    thread = await make_thread(member)
+    await make_reply(thread, other_member, "Here to help")
+    await service.book(other_member.id, 120, "adjustment", "test:seed2", datetime.now(UTC))
+    page = (await client.get(thread.url)).text
+    assert page.count('class="tier tier-') == 1  # newcomers carry no label
+    assert ">Member</a>" in page

@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+from forum.advocacy import service as advocacy
+from forum.advocacy.models import Standing
 from forum.dashboard import service
 from forum.threads import service as threads
 from forum.threads.models import Thread
@@ -95,3 +97,22 @@ async def test_a_category_shows_how_fast_it_is_usually_answered(client, member, 
     threads._typical_cache.clear()
     page = await client.get(support.url)
     assert "Usually answered within 2 hours" in page.text
+
+
+async def test_the_dashboard_counts_advocates_and_their_share_of_support_answers(
+    client, manager, member
+):
+    support = await make_category(kind="support")
+    advocate = await make_user("veteran")
+    await advocacy.standing(advocate.id)
+    await Standing.filter(user_id=advocate.id).update(tier="advocate", tier_since=datetime.now(UTC))
+    question = await make_thread(member, category=support)
+    await make_reply(question, advocate, "Try the reset")
+    await make_reply(question, manager, "Also check the cable")
+    await make_reply(question, await make_user("newbie"), "Same here")
+    await make_reply(question, advocate, "Did it work?")
+    await login(client, manager)
+    page = (await client.get("/admin")).text
+    assert "Advocates and Champions" in page
+    assert "1 new in the period" in page
+    assert "25% / 50% / 25%" in page  # staff / advocates / other members

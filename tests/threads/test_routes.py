@@ -273,8 +273,7 @@ async def _thread_page_queries(client, thread, page: int) -> int:
 async def test_a_thread_page_costs_the_same_queries_whatever_its_size(
     client, member, other_member, signed_in
 ):
-    """No N+1: 1 post or 40 posts by 40 authors, page 1 or the last page, the same query count.
-    (A member: the page also reads their notification level and unread count.)"""
+    """No N+1: 1 post or 40 posts by 40 authors, page 1 or the last page, the same query count."""
     if signed_in:
         await login(client, other_member)
     small = await make_thread(member, title="Small thread")
@@ -291,7 +290,9 @@ async def test_a_thread_page_costs_the_same_queries_whatever_its_size(
         await _thread_page_queries(client, big, 4),
     }
     assert len(counts) == 1, counts
-    assert counts.pop() <= (6 if signed_in else 3)
+    # A guest: the thread, its page of posts with authors, the authors' tiers. A member also:
+    # their notification level, read position and unread count (and their session).
+    assert counts.pop() <= (7 if signed_in else 3)
 
 
 async def test_the_latest_page_costs_the_same_queries_for_3_or_30_threads(client, member):
