@@ -21,6 +21,7 @@ from forum.advocacy import admin as advocacy_admin
 from forum.advocacy import context as advocacy_context
 from forum.advocacy import listeners as advocacy_listeners
 from forum.advocacy import routes as advocacy_routes
+from forum.blog import listeners as blog_listeners
 from forum.dashboard import routes as dashboard_routes
 from forum.feeds import routes as feeds_routes
 from forum.middleware import SecurityHeadersMiddleware, SessionMiddleware
@@ -76,7 +77,10 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 
 # Features subscribe to events, and add to other features' pages, when imported; name them so
 # the import is plainly deliberate.
-LISTENERS = (moderation_listeners, notification_listeners, advocacy_listeners, advocacy_context)
+LISTENERS = (
+    moderation_listeners, notification_listeners, advocacy_listeners, advocacy_context,
+    blog_listeners,
+)  # fmt: skip
 
 
 def create_app() -> Starlette:

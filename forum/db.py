@@ -21,6 +21,7 @@ MODEL_MODULES = [
     "forum.notifications.models",
     "forum.mail.models",
     "forum.advocacy.models",
+    "forum.blog.models",
 ]
 
 # Wait this long (ms) for another process's write lock instead of failing at once.

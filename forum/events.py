@@ -47,6 +47,8 @@ class ThreadCreated(Happened):
     thread_id: int
     post_id: int
     category_id: int
+    # True for a thread the forum opened on the member's behalf (a guest post's discussion).
+    opened_for_member: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,6 +165,25 @@ class BadgeGranted(Happened):
     user_id: int
     reason: str
     expires_at: str
+
+
+@dataclasses.dataclass(frozen=True)
+class GuestPostMoved(Happened):
+    """A guest post moved in its workflow (from_state empty: it was just invited or pitched)."""
+
+    post_id: int
+    action: str
+    from_state: str
+    to_state: str
+    note: str
+
+
+@dataclasses.dataclass(frozen=True)
+class GuestPostCommented(Happened):
+    """An editorial comment (comment_id 0: the author proposed a correction)."""
+
+    post_id: int
+    comment_id: int
 
 
 E = TypeVar("E", bound=Happened)

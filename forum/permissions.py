@@ -126,6 +126,11 @@ def manage_categories(user: Any) -> bool:
     return is_manager(user)
 
 
+def edit_guest_posts(user: Any) -> bool:
+    """Review, schedule and publish guest posts: the manager, and moderators given the right."""
+    return is_manager(user) or (is_staff(user) and bool(getattr(user, "blog_editor", False)))
+
+
 def manage_recognition(user: Any) -> bool:
     """Points rules, badges, adjustments and the advocate finder: the community manager."""
     return is_manager(user)

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 
 from forum import ratelimit
 from forum.advocacy import service as advocacy
+from forum.blog import service as blog
 from forum.mail import sender
 from forum.notifications import service as notifications
 
@@ -31,6 +32,10 @@ _daily_done: date | None = None
 async def run_once(prune: bool = True) -> None:
     """One round: queue due notification e-mails (and, with `prune`, digests and win-back
     messages), send every e-mail that is due (batch after batch), then prune if asked."""
+    # Scheduled guest posts go live on time; invitations past their date expire.
+    if published := await blog.publish_scheduled():
+        log.info("published %d scheduled guest posts", published)
+    await blog.expire_invitations()
     mailed = await notifications.mail_due_notifications()
     if mailed.sent:
         log.info("queued %d notification e-mails", mailed.sent)

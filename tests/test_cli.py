@@ -59,8 +59,9 @@ def test_recompute_recognition_rebuilds_a_members_points_from_the_log(tmp_path):
     connection.execute(
         "INSERT INTO users (username, username_key, email, email_key, password_hash, role,"
         " display_name, bio, bio_html, website, language, timezone, created_at, pending,"
-        " suspension_reason, silence_reason) VALUES ('ana', 'ana', 'a@x.test', 'a@x.test',"
-        " 'x', 'member', '', '', '', '', '', '', '2026-01-01 00:00:00+00:00', 0, '', '')"
+        " suspension_reason, silence_reason, blog_editor) VALUES ('ana', 'ana', 'a@x.test',"
+        " 'a@x.test', 'x', 'member', '', '', '', '', '', '', '2026-01-01 00:00:00+00:00', 0,"
+        " '', '', 0)"
     )
     connection.execute("INSERT INTO standing (user_id, points, accepted_answers, tier,"
                        " hidden_from_board) VALUES (1, 999, 0, 'champion', 0)")  # fmt: skip

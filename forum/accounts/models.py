@@ -23,6 +23,8 @@ class User(Model):
     email_verified_at = fields.DatetimeField(null=True)
     password_hash = fields.CharField(max_length=200)
     role = fields.CharField(max_length=16, default="member")
+    # A moderator the manager lets edit guest posts (the manager always may).
+    blog_editor = fields.BooleanField(default=False)
     display_name = fields.CharField(max_length=50, default="")
     bio = fields.TextField(default="")
     bio_html = fields.TextField(default="")

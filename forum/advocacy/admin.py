@@ -98,11 +98,13 @@ async def advocates(request: Request) -> Response:
     category = next((c for c in categories if c.slug == slug), None)
     tier = request.query_params.get("tier", "")
     tier = tier if tier in service.TIER_KEYS else ""
+    uninvited = request.query_params.get("uninvited") == "1"
     rules = await service.rules()
     return await render(
         request, "advocacy/admin_advocates.html",
-        {"candidates": await service.find_advocates(days, category.id if category else None,
-                                                     tier),
+        {"candidates": await service.find_advocates(
+            days, category.id if category else None, tier, uninvited=uninvited),
+         "uninvited": uninvited,
          "period": str(days), "periods": service.FINDER_PERIODS, "categories": categories,
          "category": category, "tier": tier, "tiers": rules.tiers,
          "tier_label": service.tier_label,

@@ -23,6 +23,8 @@ def _event() -> tuple[int, object]:
 @events.subscribe(events.ThreadCreated)
 async def thread_started(event: events.ThreadCreated) -> None:
     _, at = _event()
+    if event.opened_for_member:
+        return  # a guest post's discussion: the post itself earns the points
     post = await Post.get(id=event.post_id)
     weight = (await service.rules()).weights["thread"]
     await service.book(post.author_id, weight, "thread", f"thread:{event.thread_id}", at,
@@ -180,3 +182,24 @@ async def granted(event: events.BadgeGranted) -> None:
     expires = datetime.fromisoformat(event.expires_at) if event.expires_at else None
     await service.award(badge, event.user_id, f"granted:{event_id}", at, reason=event.reason,
                         granted_by=event.actor_id, expires_at=expires)  # fmt: skip
+
+
+@events.subscribe(events.GuestPostMoved)
+async def guest_post(event: events.GuestPostMoved) -> None:
+    """Publication earns the author the guest-post points and the guest-author badge; taking
+    the post off the blog takes the points back (the badge stays: it was earned)."""
+    if event.action not in ("publish", "unpublish"):
+        return
+    event_id, at = _event()
+    from forum.blog.models import GuestPost
+
+    post = await GuestPost.get(id=event.post_id)
+    weight = (await service.rules()).weights["guest_post"]
+    if event.action == "publish":
+        await service.book(post.author_id, weight, "guest_post", f"guest_post:{event_id}", at,
+                           note=post.title[:300])  # fmt: skip
+        key = f"guest-author:{post.author_id}"
+        await service.award_by_rule("guest_author", post.author_id, key, at)
+    else:
+        await service.book(post.author_id, -weight, "taken_back", f"guest_post_back:{event_id}",
+                           at, note=post.title[:300])  # fmt: skip

@@ -615,7 +615,11 @@ FINDER_PERIODS = {"30": 30, "90": 90, "365": 365}
 
 
 async def find_advocates(
-    days: int = 90, category_id: int | None = None, tier: str = "", limit: int = 50
+    days: int = 90,
+    category_id: int | None = None,
+    tier: str = "",
+    limit: int = 50,
+    uninvited: bool = False,
 ) -> list[Candidate]:
     """Members who help others, ranked by a score made of parts the page shows: accepted
     answers, likes from distinct members, replies to others' questions (in the period), weeks
@@ -644,6 +648,15 @@ async def find_advocates(
     if tier:
         parts = {u: p for u, p in parts.items()
                  if u in standings_by_user and standings_by_user[u].tier == tier}  # fmt: skip
+    if uninvited:
+        from forum.blog.models import GuestPost
+
+        invited = set(
+            await GuestPost.filter(
+                author_id__in=list(parts), invited_by_id__isnull=False
+            ).values_list("author_id", flat=True)
+        )
+        parts = {user: part for user, part in parts.items() if user not in invited}
     users = {
         user.id: user for user in await User.filter(id__in=list(parts), suspended_at__isnull=True)
     }

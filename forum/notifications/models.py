@@ -7,8 +7,12 @@ from tortoise.models import Model
 
 # What a member chooses how to hear about: in the forum and by e-mail, in the forum only, or
 # not at all. A later feature adds its own (badges, guest-post steps, poll follow-ups).
-TOPICS = ("reply", "quote", "mention", "thread", "like", "solved", "moderation", "flag", "badge")
-EMAIL_BY_DEFAULT = ("reply", "quote", "mention")
+TOPICS = (
+    "reply", "quote", "mention", "thread", "like", "solved", "moderation", "flag", "badge",
+    "guest_post",
+)  # fmt: skip
+# A guest post's author and editors wait on each other: they hear of every step by e-mail too.
+EMAIL_BY_DEFAULT = ("reply", "quote", "mention", "guest_post")
 CHANNELS = ("email", "app", "off")
 # A member must always be able to learn why staff changed their post.
 CANNOT_SWITCH_OFF = ("moderation",)

@@ -56,6 +56,10 @@ KIND_TOPIC = {
     "post_deleted": "moderation", "post_edited": "moderation",
     "post_rejected": "moderation", "post_approved": "moderation",
     "flag_upheld": "flag", "flag_dismissed": "flag", "badge": "badge",
+    **{f"gp_{action}": "guest_post" for action in (
+        "invite", "pitch", "accept", "decline", "expire", "submit", "request_changes", "approve",
+        "schedule", "publish", "reject", "withdraw", "unpublish", "comment", "correction",
+    )},
 }  # fmt: skip
 
 
@@ -329,6 +333,8 @@ def describe(notification: Notification) -> str:
         "flag_upheld": _("Thank you: a moderator acted on your flag in “%(thread)s”"),
         "flag_dismissed": _("A moderator reviewed your flag in “%(thread)s” and left the post"),
     }
+    if notification.kind.startswith("gp_"):
+        return _guest_post_sentence(notification)
     if notification.kind == "badge":
         # An automatic badge's name is an English message id: shown in the reader's language.
         return _("You earned the badge “%(badge)s”") % {"badge": _(notification.text)}
@@ -343,6 +349,32 @@ def describe(notification: Notification) -> str:
                 % names
             )
         return _("%(actor)s liked your post in “%(thread)s”") % names
+    return sentences[notification.kind] % names
+
+
+def _guest_post_sentence(notification: Notification) -> str:
+    """A guest-post move, with what happens next for whoever reads it."""
+    names = {"actor": notification.actor.name if notification.actor else _("The forum"),
+             "title": notification.text}  # fmt: skip
+    sentences = {
+        "gp_invite": _("%(actor)s invited you to write a guest post: “%(title)s”. Accept or "
+                       "decline the invitation."),
+        "gp_pitch": _("%(actor)s pitched a guest post: “%(title)s”. Accept or decline it."),
+        "gp_accept": _("%(actor)s accepted the guest post “%(title)s”: the draft comes next."),
+        "gp_decline": _("%(actor)s declined the guest post “%(title)s”."),
+        "gp_expire": _("The invitation for “%(title)s” expired unanswered."),
+        "gp_submit": _("%(actor)s submitted “%(title)s”: it waits for your review."),
+        "gp_request_changes": _("An editor asked for changes to “%(title)s”: revise it and "
+                                "submit it again."),
+        "gp_approve": _("“%(title)s” is approved: an editor will schedule or publish it."),
+        "gp_schedule": _("“%(title)s” is scheduled for publication."),
+        "gp_publish": _("“%(title)s” is published on the blog."),
+        "gp_reject": _("An editor turned down “%(title)s”."),
+        "gp_withdraw": _("%(actor)s withdrew the guest post “%(title)s”."),
+        "gp_unpublish": _("An editor took “%(title)s” off the blog."),
+        "gp_comment": _("%(actor)s commented on the guest post “%(title)s”."),
+        "gp_correction": _("%(actor)s proposed a correction to “%(title)s”: apply or decline it."),
+    }  # fmt: skip
     return sentences[notification.kind] % names
 
 

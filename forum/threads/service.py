@@ -59,6 +59,18 @@ async def ensure_default_category() -> None:
         )
 
 
+async def ensure_category(slug: str, **fields: Any) -> Category:
+    """The category with this slug, created (last in order) when it does not exist yet: for
+    a feature that needs one of its own, such as the blog's discussions."""
+    category = await Category.filter(slug=slug).first()
+    if category is None:
+        last = await Category.all().order_by("-position").first()
+        category = await Category.create(
+            slug=slug, position=(last.position + 1) if last else 0, **fields
+        )
+    return category
+
+
 def _category_fields(data: dict[str, str]) -> dict[str, Any]:
     name = data.get("name", "").strip()
     fields = {
@@ -346,6 +358,21 @@ async def start_thread(author: User, *, category_id: str, title: str, body: str)
     return thread
 
 
+async def open_thread(author: User, category: Category, title: str, body: str) -> Thread:
+    """A thread the forum opens on a member's behalf (a published guest post's discussion):
+    no screening or holding, since staff already approved what it says. Call it inside the
+    caller's transaction."""
+    moment = now()
+    thread = await Thread.create(
+        category=category, author=author, title=title[:TITLE_MAX], slug=slugify(title),
+        created_at=moment, last_posted_at=moment, last_poster=author, post_count=1,
+    )  # fmt: skip
+    post = await Post.create(thread=thread, number=1, author=author, body=body,
+                             html=await _render(body), created_at=moment)  # fmt: skip
+    await _count_new_thread(thread, post, opened_for_member=True)
+    return thread
+
+
 async def _after_create(thread: Thread, post: Post, screened: Screened, count: Any) -> None:
     if screened.hold:
         await events.record(
@@ -394,7 +421,7 @@ async def must_hold(author: User) -> bool:
     return approved < held_first
 
 
-async def _count_new_thread(thread: Thread, post: Post) -> None:
+async def _count_new_thread(thread: Thread, post: Post, opened_for_member: bool = False) -> None:
     """Counters and the event for a thread everyone can now see."""
     await Category.filter(id=thread.category_id).update(
         thread_count=F("thread_count") + 1, post_count=F("post_count") + 1
@@ -402,7 +429,7 @@ async def _count_new_thread(thread: Thread, post: Post) -> None:
     await events.record(
         events.ThreadCreated(
             actor_id=post.author_id, thread_id=thread.id, post_id=post.id,
-            category_id=thread.category_id,
+            category_id=thread.category_id, opened_for_member=opened_for_member,
         )
     )  # fmt: skip
 
