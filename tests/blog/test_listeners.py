@@ -78,8 +78,9 @@ async def test_the_worker_publishes_on_time_once_and_expires_old_invitations(dat
     assert await service.publish_scheduled(when + timedelta(minutes=2)) == 0
     assert (await GuestPost.get(id=post.id)).state == "published"
 
-    late = await service.invite(editor, await make_user("slow"), topic="Dimmers explained",
-                                brief="How the dimmer works", message="", due="2099-01-31")  # fmt: skip
+    slow = await make_user("slow")
+    late = await service.invite(editor, slow, topic="Dimmers explained", message="",
+                                brief="How the dimmer works", due="2099-01-31")  # fmt: skip
     assert await service.expire_invitations() == 0
     assert await service.expire_invitations(datetime(2099, 2, 2, tzinfo=UTC)) == 1
     assert (await GuestPost.get(id=late.id)).state == "expired"
@@ -91,7 +92,7 @@ async def test_the_finder_can_leave_out_members_already_invited(database):
     moment = datetime.now(UTC)
     for member in (invited, fresh):
         await advocacy.book(member.id, 2, "reply", f"test:{member.id}", moment)
-    await service.invite(editor, invited, topic="Lighting a reading corner", brief="Three setups to try",
-                         message="", due="2099-01-31")  # fmt: skip
+    await service.invite(editor, invited, topic="Lighting a reading corner",
+                         brief="Three setups to try", message="", due="2099-01-31")  # fmt: skip
     names = {c.user.username for c in await advocacy.find_advocates(90, uninvited=True)}
     assert names == {"fresh"}

@@ -61,9 +61,10 @@ async def test_every_state_action_and_role_moves_as_the_issue_says(database):
             for role in ROLES:
                 post = await _post_in(state, author)
                 expected = SPEC.get((action, state, role))
+                later = datetime.now(UTC) + timedelta(days=1)
                 try:
                     await service.move(post, actors[role], action, note="Because of this.",
-                                       publish_at=datetime.now(UTC) + timedelta(days=1))  # fmt: skip
+                                       publish_at=later)  # fmt: skip
                     got = (await GuestPost.get(id=post.id)).state
                 except Invalid:
                     got = None
