@@ -21,7 +21,10 @@ from forum.advocacy import admin as advocacy_admin
 from forum.advocacy import context as advocacy_context
 from forum.advocacy import listeners as advocacy_listeners
 from forum.advocacy import routes as advocacy_routes
+from forum.blog import admin as blog_admin
 from forum.blog import listeners as blog_listeners
+from forum.blog import public as blog_public
+from forum.blog import routes as blog_routes
 from forum.dashboard import routes as dashboard_routes
 from forum.feeds import routes as feeds_routes
 from forum.middleware import SecurityHeadersMiddleware, SessionMiddleware
@@ -97,6 +100,9 @@ def create_app() -> Starlette:
         *feeds_routes.routes,
         *advocacy_routes.routes,
         *advocacy_admin.routes,
+        *blog_admin.routes,
+        *blog_public.routes,
+        *blog_routes.routes,
     ]
     return Starlette(
         routes=routes,

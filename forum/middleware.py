@@ -37,8 +37,9 @@ SECURITY_HEADERS = {
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
 }
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Forms larger than this are refused before they are read into memory.
-MAX_FORM_BYTES = 1_000_000
+# Forms larger than this are refused before they are read into memory. Room for a guest
+# post's 2 MB cover with its text, and for a larger image to be refused beside its field.
+MAX_FORM_BYTES = 4_000_000
 SESSION_DAYS = 30
 # Write a session's last-seen time at most this often.
 TOUCH_EVERY = timedelta(minutes=5)
@@ -177,8 +178,8 @@ async def _submitted_token(scope: Scope, body: bytes) -> str:
         values = parse_qs(body.decode("utf-8", "replace")).get("csrf_token", [""])
         return values[0]
     if content_type.startswith("multipart/form-data"):
-        form = await Request(scope, _replay(body)).form()
-        token = form.get("csrf_token", "")
+        async with Request(scope, _replay(body)).form() as form:  # closes uploaded files
+            token = form.get("csrf_token", "")
         return token if isinstance(token, str) else ""
     return ""
 

@@ -131,6 +131,12 @@ def edit_guest_posts(user: Any) -> bool:
     return is_manager(user) or (is_staff(user) and bool(getattr(user, "blog_editor", False)))
 
 
+def pitch_guest_post(user: Any) -> bool:
+    """A member who may write proposes a guest post (the service also asks for an advocate's
+    tier, which is earned, not a permission)."""
+    return _writer(user)
+
+
 def manage_recognition(user: Any) -> bool:
     """Points rules, badges, adjustments and the advocate finder: the community manager."""
     return is_manager(user)

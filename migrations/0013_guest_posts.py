@@ -84,6 +84,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='User',
             name='blog_editor',
-            field=fields.BooleanField(default=False),
+            # A database default, so the column can be added to a table that has members.
+            field=fields.BooleanField(default=False, db_default=False),
         ),
     ]

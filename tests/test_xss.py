@@ -141,3 +141,89 @@ async def test_hostile_recognition_text_is_inert_on_profiles_and_admin_pages(
         response = await client.get(url)
         assert response.status_code == 200, url
         assert_inert(response.text)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+async def test_hostile_guest_post_text_is_inert_for_editors_readers_and_feeds(
+    client, database, payload
+):
+    """A guest post's title, summary, body and an editorial comment, on the editors' review
+    page (the draft and a diff), the blog, the post's page and the parsed blog feed."""
+    import feedparser
+
+    from forum.blog import service as blog
+    from forum.blog.models import GuestPost
+    from tests.blog.test_editors import post_in
+
+    manager = await make_user("chief", role="manager")
+    author = await make_user("mallory")
+    post = await post_in("in_review", author, title=f"Title {payload}"[:150],
+                         summary=f"Summary {payload}",
+                         body=f"Body {payload}\n\n" + "word " * 60)  # fmt: skip
+    await blog._keep_version(post, "draft")
+    await GuestPost.filter(id=post.id).update(body=f"Changed {payload}")
+    post = await GuestPost.get(id=post.id)
+    await blog._keep_version(post, "draft")
+    await blog.comment(post, manager, f"Comment {payload}")
+    await login(client, manager)
+    for url in [f"/admin/guest-posts/{post.id}", f"/admin/guest-posts/{post.id}?a=1&b=2",
+                "/admin/guest-posts"]:  # fmt: skip
+        response = await client.get(url)
+        assert response.status_code == 200, url
+        assert_inert(response.text)
+    await blog.move(post, manager, "approve")
+    await blog.move(post, manager, "publish")
+    for url in ["/blog", f"/blog/{post.slug}"]:
+        response = await client.get(url)
+        assert response.status_code == 200, url
+        assert_inert(response.text)
+    for kind in ("rss", "atom"):
+        parsed = feedparser.parse((await client.get(f"/feeds/blog.{kind}")).content,
+                                  sanitize_html=False)  # fmt: skip
+        assert parsed.bozo == 0
+        [entry] = parsed.entries
+        assert entry.title == f"Title {payload}"[:150]
+        assert_inert(entry.content[0].value if "content" in entry else entry.summary)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+async def test_hostile_guest_post_text_is_inert_on_the_authors_pages(client, database, payload):
+    """An invitation's topic, brief and message, the draft's title, summary and body, and
+    editorial comments, on the author's list, post, editor, preview and correction pages."""
+    from forum.blog import service as blog
+    from tests.conftest import submit
+
+    editor = await make_user("chief", role="manager")
+    await editor.update_from_dict({"display_name": payload[:50]}).save()
+    author = await make_user("mallory")
+    await author.update_from_dict({"display_name": payload[:50]}).save()
+    post = await blog.invite(editor, author, topic=f"Topic {payload}"[:200],
+                             brief=f"Brief {payload}", message=f"Message {payload}",
+                             due="2099-01-31")  # fmt: skip
+    await blog.move(post, author, "accept", note=f"Note {payload}")
+    await blog.save_draft(post, author, title=f"Title {payload}"[:150],
+                          summary=f"Summary {payload}"[:300],
+                          body=f"Body {payload}\n\n" + "word " * 60)  # fmt: skip
+    await blog.comment(post, editor, f"Comment {payload}")
+    await blog.comment(post, author, f"Reply {payload}")
+    await login(client, author)
+    pages = ["/guest-posts", f"/guest-posts/{post.id}", f"/guest-posts/{post.id}/edit",
+             f"/guest-posts/{post.id}/preview"]  # fmt: skip
+    for url in pages:
+        response = await client.get(url)
+        assert response.status_code == 200, url
+        assert_inert(response.text)
+    typed = {"title": payload, "summary": payload, "body": payload, "do": "submit"}
+    refused = await submit(client, f"/guest-posts/{post.id}/edit", typed)
+    assert refused.status_code == 400
+    assert_inert(refused.text)
+    await blog.move(post, author, "submit")
+    for action in ("review", "approve", "publish"):
+        await blog.move(post, editor, action)
+    await blog.propose_correction(post, author, title=f"Fixed {payload}"[:150],
+                                  summary=f"Summary {payload}"[:300],
+                                  body=f"Body {payload}\n\n" + "word " * 60)  # fmt: skip
+    for url in [f"/guest-posts/{post.id}", f"/guest-posts/{post.id}/correction"]:
+        response = await client.get(url)
+        assert response.status_code == 200, url
+        assert_inert(response.text)

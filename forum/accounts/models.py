@@ -24,7 +24,7 @@ class User(Model):
     password_hash = fields.CharField(max_length=200)
     role = fields.CharField(max_length=16, default="member")
     # A moderator the manager lets edit guest posts (the manager always may).
-    blog_editor = fields.BooleanField(default=False)
+    blog_editor = fields.BooleanField(default=False, db_default=False)
     display_name = fields.CharField(max_length=50, default="")
     bio = fields.TextField(default="")
     bio_html = fields.TextField(default="")

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
 from forum import events, markup, permissions
@@ -361,11 +360,11 @@ async def comment(post: GuestPost, user: User, body: str) -> EditorialComment:
     body = body.strip()
     if not 1 <= len(body) <= 5000:
         raise Invalid({"body": _("Write a comment of at most %(n)d characters.") % {"n": 5000}})
-    number = await GuestPostVersion.filter(post_id=post.id).annotate(n=Max("number")).first()
+    last = await GuestPostVersion.filter(post_id=post.id).order_by("-number").first()
     async with in_transaction():
         row = await EditorialComment.create(
             post_id=post.id, author_id=user.id, body=body, created_at=now(),
-            version_number=getattr(number, "n", None),
+            version_number=last.number if last else None,
         )  # fmt: skip
         await events.record(events.GuestPostCommented(
             actor_id=user.id, post_id=post.id, comment_id=row.id))  # fmt: skip

@@ -13,6 +13,7 @@ from forum import db
 from forum.accounts.models import User
 from forum.advocacy.models import Standing
 from forum.advocacy.service import ADVOCATE_TIERS
+from forum.blog import board as blog_board
 from forum.moderation.models import Flag
 from forum.moderation.service import queue_count
 from forum.threads.models import Thread
@@ -173,6 +174,8 @@ class Health:
     new_advocates: int = 0
     # Replies to others' questions in support categories: by staff, advocates, other members.
     support_answers: dict[str, int] = field(default_factory=dict)
+    # Invitations, acceptance, time to publication and posts per month (forum/blog/board.py).
+    guest_posts: blog_board.Figures | None = None
 
     def share(self, group: str) -> int:
         """A group's share of the support answers, in whole per cent."""
@@ -218,6 +221,7 @@ async def health(days: int = 30) -> Health:
         members_with_solution=solvers[0]["n"],
         flags=flags,
         queue=await queue_count(),
+        guest_posts=await blog_board.figures(days),
     )
 
 

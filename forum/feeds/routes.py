@@ -29,21 +29,21 @@ CACHE_CONTROL = "public, max-age=300"
 
 
 async def latest(request: Request) -> Response:
-    return await _answer(request, service.latest_feed())
+    return await answer(request, service.latest_feed())
 
 
 async def category(request: Request) -> Response:
     found = await service.category_by_slug(request.path_params["slug"])
     if found is None:
         raise not_found()
-    return await _answer(request, service.category_feed(found))
+    return await answer(request, service.category_feed(found))
 
 
 async def thread(request: Request) -> Response:
     found = await threads.get_thread(request.path_params["thread_id"])
     if found is None or found.held:
         raise not_found()
-    return await _answer(request, service.thread_feed(found))
+    return await answer(request, service.thread_feed(found))
 
 
 async def member(request: Request) -> Response:
@@ -53,14 +53,14 @@ async def member(request: Request) -> Response:
     if found.username != request.path_params["username"]:
         # One address per feed, as the profile page has one.
         return RedirectResponse(f"/feeds{found.url}.{_kind(request)}", status_code=301)
-    return await _answer(request, service.member_feed(found))
+    return await answer(request, service.member_feed(found))
 
 
 def _kind(request: Request) -> str:
     return "atom" if request.url.path.endswith(".atom") else "rss"
 
 
-async def _answer(request: Request, building: Awaitable[Feed]) -> Response:
+async def answer(request: Request, building: Awaitable[Feed]) -> Response:
     """The feed as the requested document, or 304 when the reader's copy is still current."""
     community = await site.get_all()
     with i18n.language(community["language"], community["timezone"]):

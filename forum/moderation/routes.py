@@ -310,6 +310,20 @@ async def staff_page(request: Request) -> Response:
     )  # fmt: skip
 
 
+async def staff_blog_editor(request: Request) -> Response:
+    """The manager lets a moderator edit guest posts, or stops them (a toggle on /admin/staff)."""
+    ensure(can.manage_staff(request.user))
+    form = await form_data(request)
+    member = await accounts.get_by_username(field(form, "username").strip())
+    if member is None:
+        raise not_found()
+    try:
+        await service.set_blog_editor(member, request.user, field(form, "value") == "1")
+    except Invalid:
+        raise not_found() from None
+    return redirect("/admin/staff")
+
+
 routes = [
     Route("/p/{post_id:int}/flag", flag_post, methods=["GET", "POST"]),
     Route("/mod", mod_index),
@@ -324,4 +338,5 @@ routes = [
     Route("/mod/users/{username}", member_page),
     Route("/mod/users/{username}/act", member_action, methods=["POST"]),
     Route("/admin/staff", staff_page, methods=["GET", "POST"]),
+    Route("/admin/staff/blog-editor", staff_blog_editor, methods=["POST"]),
 ]

@@ -414,6 +414,20 @@ async def set_role(user: User, actor: User, role: str) -> None:
         await audit(actor, f"role_{role}", user)
 
 
+async def set_blog_editor(user: User, actor: User, allowed: bool) -> bool:
+    """Let a moderator edit guest posts, or take the right back (the manager always may).
+    Whether anything changed."""
+    if user.role != "moderator":
+        raise Invalid({"role": _("Only moderators are given the editor right.")})
+    if user.blog_editor == allowed:
+        return False
+    async with in_transaction():
+        await User.filter(id=user.id).update(blog_editor=allowed)
+        user.blog_editor = allowed
+        await audit(actor, "blog_editor_on" if allowed else "blog_editor_off", user)
+    return True
+
+
 # --- Reading
 
 
@@ -453,6 +467,7 @@ AUDIT_ACTIONS = (
     "unpin_thread", "move_thread", "rename_thread", "merge_thread", "split_thread", "edit_post",
     "delete_spammer", "approve_signup", "reject_signup",
     "suspend", "silence", "lift_sanctions", "add_note", "role_moderator", "role_member",
+    "blog_editor_on", "blog_editor_off",
 )  # fmt: skip
 
 
