@@ -141,7 +141,7 @@ async def test_holders_come_a_page_at_a_time(client, database, monkeypatch):
         await service.award(badge, user.id, f"test:{number}", NOW - timedelta(days=10 - number))
     first = (await client.get("/badges/first-post")).text
     assert _holders(first) == ["holder4", "holder3"]
-    assert 'href="?page=3"' in first and "5 members hold it" in first
+    assert 'href="/badges/first-post?page=3"' in first and "5 members hold it" in first
     assert _holders((await client.get("/badges/first-post?page=3")).text) == ["holder0"]
     assert (await client.get("/badges/first-post?page=4")).status_code == 404
 
