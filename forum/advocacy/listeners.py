@@ -145,25 +145,15 @@ async def flags_upheld(event: events.FlagsResolved) -> None:
 
 
 @events.subscribe(events.PostDeleted)
-async def deleted(event: events.PostDeleted) -> None:
-    event_id, at = _event()
-    await service.take_back(event.post_id, f"removed:{event_id}", at)
-
-
 @events.subscribe(events.PostHidden)
-async def hidden(event: events.PostHidden) -> None:
+async def removed(event: events.PostDeleted | events.PostHidden) -> None:
     event_id, at = _event()
     await service.take_back(event.post_id, f"removed:{event_id}", at)
 
 
 @events.subscribe(events.PostRestored)
-async def restored(event: events.PostRestored) -> None:
-    event_id, at = _event()
-    await service.give_back(event.post_id, f"back:{event_id}", at)
-
-
 @events.subscribe(events.PostUnhidden)
-async def unhidden(event: events.PostUnhidden) -> None:
+async def shown_again(event: events.PostRestored | events.PostUnhidden) -> None:
     event_id, at = _event()
     await service.give_back(event.post_id, f"back:{event_id}", at)
 
