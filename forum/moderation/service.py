@@ -378,9 +378,12 @@ async def delete_spammer(user: User, actor: User, reason: str = "") -> int:
         for post in posts:
             post.thread = await Thread.get(id=post.thread_id).select_related("category")
             await threads.delete_post(post, actor)
-        await Flag.filter(post__author_id=user.id, resolved_at__isnull=True).update(
-            resolved_at=now(), resolution="upheld", resolved_by_id=actor.id
-        )
+        # Through the one helper, so those who flagged them hear of it (and earn points).
+        flagged = await Flag.filter(
+            post__author_id=user.id, resolved_at__isnull=True
+        ).values_list("post_id", flat=True)
+        for post in await Post.filter(id__in=set(flagged)):
+            await _resolve_flags(post, actor, "upheld")
         await accounts.suspend(user, until=None, reason=reason)
         await audit(actor, "delete_spammer", user, reason)
     return len(posts)

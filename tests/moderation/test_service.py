@@ -202,3 +202,17 @@ async def test_delete_and_silence_deletes_the_post_and_pauses_its_author(other_m
     assert (await User.get(id=other_member.id)).is_silenced
     actions = set(await AuditEntry.all().values_list("action", flat=True))
     assert {"delete_post", "silence"} <= actions
+
+
+async def test_deleting_a_spammer_upholds_the_flags_and_tells_the_flaggers(member, moderator):
+    from forum.advocacy import service as advocacy
+    from forum.notifications.models import Notification
+
+    spammer = await make_user("spammy")
+    thread = await make_thread(member)
+    post = await threads.get_post((await make_reply(thread, spammer, "Buy watches")).id)
+    await service.flag_post(post, member, reason="spam")
+    await service.delete_spammer(spammer, moderator, "Spam")
+    assert await Flag.filter(post_id=post.id, resolution="upheld").count() == 1
+    assert await Notification.exists(user_id=member.id, kind="flag_upheld")
+    assert any(e.reason == "flag_upheld" for e in await advocacy.history(member))
