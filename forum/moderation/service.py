@@ -379,9 +379,9 @@ async def delete_spammer(user: User, actor: User, reason: str = "") -> int:
             post.thread = await Thread.get(id=post.thread_id).select_related("category")
             await threads.delete_post(post, actor)
         # Through the one helper, so those who flagged them hear of it (and earn points).
-        flagged = await Flag.filter(
-            post__author_id=user.id, resolved_at__isnull=True
-        ).values_list("post_id", flat=True)
+        flagged = await Flag.filter(post__author_id=user.id, resolved_at__isnull=True).values_list(
+            "post_id", flat=True
+        )
         for post in await Post.filter(id__in=set(flagged)):
             await _resolve_flags(post, actor, "upheld")
         await accounts.suspend(user, until=None, reason=reason)
