@@ -22,6 +22,9 @@ MODEL_MODULES = [
     "forum.mail.models",
     "forum.advocacy.models",
     "forum.blog.models",
+    "forum.search.models",
+    "forum.polls.models",
+    "forum.ideas.models",
 ]
 
 # Wait this long (ms) for another process's write lock instead of failing at once.

@@ -34,6 +34,8 @@ class User(Model):
     timezone = fields.CharField(max_length=64, default="")
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
     last_seen_at = fields.DatetimeField(null=True)
+    # When the visit before the current one ended: threads started since are "new" to them.
+    previous_seen_at = fields.DatetimeField(null=True)
     # Signed up under the community's approval rules and not yet let in by a moderator.
     pending = fields.BooleanField(default=False, db_index=True)
     # Staff sanctions; each lifts itself when its time is up (None = until lifted by staff).

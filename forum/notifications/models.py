@@ -89,6 +89,24 @@ class CategoryWatch(Model):
         indexes = (("category_id", "level"),)
 
 
+# A member's level for a tag, as for a category: following a tag (tracking or watching)
+# also brings its threads into the member's "For you" list.
+class TagWatch(Model):
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "forum.User", related_name=False, on_delete=fields.CASCADE
+    )
+    tag: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "forum.Tag", related_name=False, on_delete=fields.CASCADE
+    )
+    level = fields.SmallIntField(default=NORMAL)
+
+    class Meta:
+        table = "tag_watch"
+        unique_together = (("user", "tag"),)
+        indexes = (("tag_id", "level"),)
+
+
 # How a member wants to hear from the forum; a member without a row has the defaults.
 class Preference(Model):
     id = fields.IntField(primary_key=True)

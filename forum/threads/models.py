@@ -75,6 +75,8 @@ class Thread(Model):
     # already points at its thread, and the number links to it without another query.
     solution_post_id = fields.IntField(null=True)
     solution_number = fields.IntField(null=True)
+    # The slugs of its tags, space-separated, so lists show them without another query.
+    tags = fields.CharField(max_length=250, default="", db_default="")
 
     class Meta:
         table = "thread"
@@ -174,6 +176,64 @@ class Like(Model):
         table = "likes"
         unique_together = (("post", "user"),)
         indexes = (("created_at",),)
+
+
+# A thread carries at most this many tags, from the list the manager curates.
+MAX_TAGS = 5
+
+
+class Tag(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=40)
+    slug = fields.CharField(max_length=40, unique=True)
+    description = fields.CharField(max_length=300, default="")
+    # Shown threads carrying it.
+    thread_count = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "tag"
+        ordering = ["name", "id"]
+
+    @property
+    def url(self) -> str:
+        return f"/tag/{self.slug}"
+
+
+# A tag on a thread. The thread's last activity is copied here so a tag page pages by keyset
+# from this table's own index.
+class ThreadTag(Model):
+    id = fields.IntField(primary_key=True)
+    thread: fields.ForeignKeyRelation[Thread] = fields.ForeignKeyField(
+        "forum.Thread", related_name=False, on_delete=fields.CASCADE
+    )
+    tag: fields.ForeignKeyRelation[Tag] = fields.ForeignKeyField(
+        "forum.Tag", related_name=False, on_delete=fields.CASCADE
+    )
+    last_posted_at = fields.DatetimeField()
+
+    class Meta:
+        table = "thread_tag"
+        unique_together = (("thread", "tag"),)
+        indexes = (("tag_id", "last_posted_at", "thread_id"),)
+
+
+# A post a member saved to find again, with an optional note to themselves.
+class Bookmark(Model):
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "forum.User", related_name=False, on_delete=fields.CASCADE
+    )
+    post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
+        "forum.Post", related_name=False, on_delete=fields.CASCADE
+    )
+    note = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "bookmark"
+        unique_together = (("user", "post"),)
+        indexes = (("user_id", "created_at"),)
 
 
 WATCH_ACTIONS = ("block", "require_approval", "flag", "replace")
