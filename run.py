@@ -130,6 +130,17 @@ def cmd_recompute_recognition(args: argparse.Namespace) -> int:
     return asyncio.run(_with_database(work))
 
 
+def cmd_reindex_search(args: argparse.Namespace) -> int:
+    from forum.search import service as search
+
+    async def work() -> int:
+        indexed = await search.rebuild()
+        print(f"Search index rebuilt: {indexed} posts.")
+        return 0
+
+    return asyncio.run(_with_database(work))
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from forum import backup
 
@@ -184,6 +195,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="rebuild points, tiers and badges by replaying the activity log",
     )
     recompute.set_defaults(func=cmd_recompute_recognition)
+
+    reindex = commands.add_parser(
+        "reindex-search",
+        help="rebuild the search index from every shown post (after changing the community's"
+        " language, which decides how words are stemmed)",
+    )
+    reindex.set_defaults(func=cmd_reindex_search)
 
     backup = commands.add_parser("backup", help="write a consistent copy of the database")
     backup.add_argument("path")

@@ -88,6 +88,21 @@ async def main() -> None:
         ("same thread, page 1 (member)", member, big.url),
         ("home (member)", member, "/"),
         ("notifications (member)", member, "/notifications"),
+        ("search a common word: battery", guest, "/search?q=battery"),
+        ("search two words: firmware update", guest, "/search?q=firmware+update"),
+        ('search a phrase: "battery life"', guest, "/search?q=%22battery+life%22"),
+        ("search Russian: батарея", guest, "/search?q=%D0%B1%D0%B0%D1%82%D0%B0%D1%80%D0%B5%D1%8F"),
+        ("search a word nobody wrote", guest, "/search?q=xylophone"),
+        (
+            f"search battery in {category.slug}, solved",
+            guest,
+            f"/search?q=battery&category={category.slug}&status=solved",
+        ),
+        (
+            "similar threads for a typed title",
+            member,
+            "/search/similar?title=Battery+drains+after+the+firmware+update",
+        ),
         ("dashboard /admin (manager)", staff, "/admin"),
         ("review queue (manager)", staff, "/mod/queue"),
     ]

@@ -27,14 +27,25 @@ from forum.blog import public as blog_public
 from forum.blog import routes as blog_routes
 from forum.dashboard import routes as dashboard_routes
 from forum.feeds import routes as feeds_routes
+from forum.ideas import context as ideas_context
+from forum.ideas import listeners as ideas_listeners
+from forum.ideas import routes as ideas_routes
+from forum.interests import routes as interests_routes
 from forum.middleware import SecurityHeadersMiddleware, SessionMiddleware
 from forum.moderation import listeners as moderation_listeners
 from forum.moderation import routes as moderation_routes
 from forum.notifications import listeners as notification_listeners
+from forum.notifications import lists as unread_lists
 from forum.notifications import routes as notification_routes
+from forum.polls import context as polls_context
+from forum.polls import listeners as polls_listeners
+from forum.polls import routes as polls_routes
+from forum.search import listeners as search_listeners
+from forum.search import routes as search_routes
 from forum.settings import settings
 from forum.site import routes as site_routes
 from forum.threads import admin as threads_admin
+from forum.threads import bookmark_routes, tag_routes
 from forum.threads import routes as threads_routes
 from forum.threads import service as threads
 
@@ -82,7 +93,9 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 # the import is plainly deliberate.
 LISTENERS = (
     moderation_listeners, notification_listeners, advocacy_listeners, advocacy_context,
-    blog_listeners,
+    blog_listeners, search_listeners,
+    polls_listeners, polls_context,
+    ideas_listeners, ideas_context,
 )  # fmt: skip
 
 
@@ -91,18 +104,26 @@ def create_app() -> Starlette:
         Route("/healthz", healthz),
         Route("/static/{path:path}", web.serve_static),
         *accounts_routes.routes,
+        # Before threads: /t/{id}/poll would otherwise read as a thread slug.
+        *polls_routes.routes,
+        *ideas_routes.routes,
         *threads_routes.routes,
         *threads_admin.routes,
+        *tag_routes.routes,
+        *interests_routes.routes,
+        *bookmark_routes.routes,
         *site_routes.routes,
         *moderation_routes.routes,
         *dashboard_routes.routes,
         *notification_routes.routes,
+        *unread_lists.routes,
         *feeds_routes.routes,
         *advocacy_routes.routes,
         *advocacy_admin.routes,
         *blog_admin.routes,
         *blog_public.routes,
         *blog_routes.routes,
+        *search_routes.routes,
     ]
     return Starlette(
         routes=routes,

@@ -38,6 +38,7 @@ from forum.accounts import service as accounts
 from forum.accounts.models import User
 from forum.advocacy import service as advocacy
 from forum.events import Event
+from forum.search import service as search
 from forum.site import models as site
 from forum.text import fold, slugify
 from forum.threads.models import Category, Like, Post, Thread
@@ -1954,6 +1955,8 @@ async def run(scale: int = 600, force: bool = False, seed: int = DEFAULT_SEED) -
         if not await site.SiteSetting.filter(key="name").exists():
             await site.set_value("name", COMMUNITY_NAME)
 
+    # The search index is built in bulk, as `run.py reindex-search` does.
+    indexed = await search.rebuild()
     if scale <= RECOGNITION_SCALE:
         await advocacy.recompute()
     totals = writer.totals
@@ -1964,7 +1967,7 @@ async def run(scale: int = 600, force: bool = False, seed: int = DEFAULT_SEED) -
         f"  {len(categories)} categories ({new_categories} new), "
         f"{len(members) + len(staff)} members, {totals.threads} threads ({languages}), "
         f"{totals.posts} posts, {totals.likes} likes, "
-        f"{totals.solutions} solved questions.\n"
+        f"{totals.solutions} solved questions; {indexed} posts indexed for search.\n"
         f"Sign in as the community manager:\n"
         f"  username: {manager.username}\n"
         f"  password: {password}\n"

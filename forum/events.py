@@ -56,6 +56,8 @@ class PostCreated(Happened):
     post_id: int
     thread_id: int
     number: int
+    # The author marked it as the follow-up to the thread's poll (staff only; polls decide).
+    follow_up: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

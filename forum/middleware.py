@@ -127,7 +127,7 @@ class SessionMiddleware:
     @staticmethod
     async def _load_user(key: str) -> object:
         from forum.accounts.models import Session
-        from forum.accounts.service import session_id
+        from forum.accounts.service import seen, session_id
 
         session = await Session.filter(id=session_id(key)).select_related("user").first()
         now = datetime.now(UTC)
@@ -137,7 +137,8 @@ class SessionMiddleware:
             return permissions.Guest()
         if now - session.last_seen_at > TOUCH_EVERY:
             await Session.filter(id=session.id).update(last_seen_at=now)
-            await type(session.user).filter(id=session.user.id).update(last_seen_at=now)
+            # The same write also starts a new visit after an hour away (previous_seen_at).
+            await type(session.user).filter(id=session.user.id).update(**seen(session.user, now))
         return session.user
 
     @staticmethod

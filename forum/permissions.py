@@ -122,8 +122,35 @@ def view_deleted(user: Any) -> bool:
     return is_staff(user)
 
 
+def bookmark(user: Any, post: Any) -> bool:
+    """A member saves a post they can see to find it again (private, so silenced members may;
+    taking a bookmark back is always allowed)."""
+    if not _member(user) or post.deleted_at:
+        return False
+    return not post.held or view_held(user, post)
+
+
 def manage_categories(user: Any) -> bool:
     return is_manager(user)
+
+
+def manage_tags(user: Any) -> bool:
+    """Curate the tags members choose from (/admin/tags): the community manager."""
+    return is_manager(user)
+
+
+def choose_tags(user: Any, thread: Any) -> bool:
+    """Change the tags of a thread: its author while they may write and it is open, and
+    staff. (Whoever may start a thread chooses its first tags.)"""
+    if thread.deleted_at or not _member(user):
+        return False
+    return is_staff(user) or (_writer(user) and thread.author_id == user.id and not thread.locked)
+
+
+def follow(user: Any) -> bool:
+    """Choose categories and tags to follow (the welcome step, /settings/interests) and see
+    the "For you" list: a member with an active account."""
+    return _member(user)
 
 
 def edit_guest_posts(user: Any) -> bool:
@@ -145,6 +172,80 @@ def manage_recognition(user: Any) -> bool:
 def manage_site(user: Any) -> bool:
     """The community's name, default language and time zone."""
     return is_manager(user)
+
+
+# --- Polls (a poll's `thread`, with its category, is loaded where these are asked)
+
+
+def add_poll(user: Any, thread: Any) -> bool:
+    """The thread's author, or staff, add a poll to a thread that still takes replies."""
+    if not reply(user, thread):
+        return False
+    return thread.author_id == user.id or is_staff(user)
+
+
+def vote_poll(user: Any, poll: Any) -> bool:
+    """Members who may write vote, and change their vote, until the poll closes."""
+    return _writer(user) and not poll.is_closed
+
+
+def see_poll_results(user: Any, poll: Any, voted: bool) -> bool:
+    """Results show after voting or once closed; staff always see them."""
+    return voted or poll.is_closed or is_staff(user)
+
+
+def close_poll(user: Any, poll: Any) -> bool:
+    """The thread's author, or staff, close an open poll before its time."""
+    if poll.is_closed or not _member(user):
+        return False
+    return is_staff(user) or (_writer(user) and poll.thread.author_id == user.id)
+
+
+def export_poll(user: Any) -> bool:
+    """The results as CSV (counts only, never who voted): the community manager."""
+    return is_manager(user)
+
+
+def post_follow_up(user: Any, poll: Any) -> bool:
+    """Staff mark a reply as the follow-up to a closed poll that has none yet."""
+    return is_staff(user) and poll.is_closed and poll.follow_up_post_id is None
+
+
+# Staff decided these ideas: their votes stay as they were.
+IDEA_DECIDED = frozenset({"done", "declined"})
+
+
+def _idea_open(thread: Any, idea: Any) -> bool:
+    """An idea takes votes while it is shown, not locked, its category open, and not decided."""
+    return (
+        thread.category.kind == "ideas"
+        and not thread.deleted_at
+        and not thread.held
+        and not thread.locked
+        and not thread.category.archived
+        and (idea is None or idea.status not in IDEA_DECIDED)
+    )
+
+
+def vote_idea(user: Any, thread: Any, idea: Any = None) -> bool:
+    """Members who may write vote others' ideas up, once each (an author's own idea is theirs
+    already: the count says how many others want it)."""
+    return _writer(user) and thread.author_id != user.id and _idea_open(thread, idea)
+
+
+def withdraw_idea_vote(user: Any, thread: Any, idea: Any = None) -> bool:
+    """Taking a vote back, while the idea still takes votes (a silenced member may too)."""
+    return _member(user) and _idea_open(thread, idea)
+
+
+def set_idea_status(user: Any, thread: Any) -> bool:
+    """Staff give an idea a status (under review, planned, in progress, done, declined)."""
+    return (
+        is_staff(user)
+        and thread.category.kind == "ideas"
+        and not thread.deleted_at
+        and not thread.held
+    )
 
 
 def ensure(allowed: bool) -> None:

@@ -18,6 +18,8 @@ from forum.advocacy import service as advocacy
 from forum.blog import service as blog
 from forum.mail import sender
 from forum.notifications import service as notifications
+from forum.polls import service as polls
+from forum.search import service as search
 
 log = logging.getLogger("forum.worker")
 # Seconds between rounds: how long a new e-mail waits at most before it is sent.
@@ -36,6 +38,9 @@ async def run_once(prune: bool = True) -> None:
     if published := await blog.publish_scheduled():
         log.info("published %d scheduled guest posts", published)
     await blog.expire_invitations()
+    # Polls close at their time; their author and the managers are reminded to follow up.
+    if closed := await polls.close_due():
+        log.info("closed %d polls", closed)
     mailed = await notifications.mail_due_notifications()
     if mailed.sent:
         log.info("queued %d notification e-mails", mailed.sent)
@@ -48,6 +53,7 @@ async def run_once(prune: bool = True) -> None:
         if _daily_done != (today := datetime.now(UTC).date()):
             if changes := {k: v for k, v in (await advocacy.daily()).items() if v}:
                 log.info("recognition: %s", changes)
+            await search.prune_log()
             _daily_done = today
     while (sent := await sender.deliver_due(sender.BATCH)) == sender.BATCH:
         log.info("sent %d e-mails; more are due", sent)

@@ -203,5 +203,9 @@ class Migration(migrations.Migration):
             name='previous_seen_at',
             field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
         ),
+        ops.AddIndex(
+            model_name='Like',
+            index=Index(fields=['user_id', 'created_at']),
+        ),
         ops.RunPython(full_text_index),
     ]

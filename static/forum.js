@@ -119,3 +119,32 @@ document.addEventListener("submit", (event) => {
     timer = null;
   });
 })();
+
+// --- Similar threads while a new thread's title is typed (templates/threads/new.html) -----
+// Without this script the "Check for similar threads" button shows the same list.
+(() => {
+  const box = document.querySelector("[data-similar-for]");
+  const title = box && document.getElementById(box.dataset.similarFor);
+  if (!title) return;
+  let timer = null;
+  let asked = "";
+  const ask = async () => {
+    const text = title.value.trim();
+    if (text === asked) return;
+    asked = text;
+    if (text.length < 5) { box.replaceChildren(); return; }
+    try {
+      const response = await fetch(`/search/similar?title=${encodeURIComponent(text)}`,
+        { headers: { Accept: "text/html" } });
+      if (response.ok && asked === text) {
+        const html = await response.text();
+        // The fragment is the server's own escaped HTML.
+        box.innerHTML = html;
+      }
+    } catch { /* offline: the button still works */ }
+  };
+  title.addEventListener("input", () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(ask, 350);
+  });
+})();

@@ -36,9 +36,11 @@ from forum.accounts import service as accounts  # noqa: E402
 from forum.accounts.models import User  # noqa: E402
 from forum.advocacy.service import ensure_badges  # noqa: E402
 from forum.app import create_app  # noqa: E402
+from forum.interests import service as interests  # noqa: E402
 from forum.settings import settings  # noqa: E402
 from forum.site import models as site  # noqa: E402
 from forum.threads import service as threads  # noqa: E402
+from forum.threads import tags as tagging  # noqa: E402
 from forum.threads.models import Category, Post, Thread  # noqa: E402
 
 PASSWORD = "correct horse battery"
@@ -86,6 +88,9 @@ async def database(template_database: str, tmp_path: Path, monkeypatch) -> Async
     # Argon2 at full strength costs ~50 ms a hash; tests need only a real hash, not a slow one.
     monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=1024))
     site.forget()
+    # Per-process caches of what a database holds: tag names and the Top rankings.
+    tagging.forget()
+    interests.forget()
     async with TortoiseContext() as context:
         await context.init(config=db.tortoise_config(url))
         if POSTGRES_URL:

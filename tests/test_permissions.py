@@ -7,7 +7,9 @@ import pytest
 from starlette.routing import Route
 
 from forum.app import create_app
+from forum.polls import service as polls
 from forum.threads import service
+from forum.threads import tags as tagging
 from forum.threads.models import Post
 from tests.conftest import login, make_category, make_reply, make_thread, make_user, submit
 
@@ -36,10 +38,47 @@ MATRIX = {
     "/feeds/u/{username}.rss": ("GET", ANYONE, None),
     "/feeds/u/{username}.atom": ("GET", ANYONE, None),
     "/static/{path:path}": ("GET", ANYONE, None),
+    "/search": ("GET", ANYONE, None),
+    "/search/similar": ("GET", ANYONE, None),
     "/t/new": ("GET", MEMBERS, None),
     "/t/{thread_id:int}/reply": ("POST", MEMBERS, {"body": "A reply"}),
+    # Polls: the world's thread has one (its author added it; staff are sent to it, members
+    # who are not the author refused; adding one is tested in tests/polls/test_routes.py).
+    "/t/{thread_id:int}/poll": ("GET", STAFF, None),
+    "/polls/{poll_id:int}/vote": ("POST", MEMBERS, {"option": "{option_id}"}),
+    "/polls/{poll_id:int}/close": ("POST", STAFF, {}),  # and its author
+    "/polls/{poll_id:int}/results.csv": ("GET", MANAGER, None),
+    # Ideas: on the world's idea (by its author: everyone else may vote; who else is refused,
+    # guests, silenced, the author, closed ideas, is tested in tests/ideas/test_routes.py).
+    "/t/{thread_id:int}/vote": ("POST", MEMBERS, {}),
+    "/t/{thread_id:int}/unvote": ("POST", MEMBERS, {}),
+    "/t/{thread_id:int}/idea-status": ("POST", STAFF, {"status": "planned", "note": "Soon"}),
+    # Tags, interests and the home page's lists (tests/threads/test_tags.py,
+    # tests/interests/): the world has one tag.
+    "/latest": ("GET", ANYONE, None),
+    "/top": ("GET", ANYONE, None),
+    "/for-you": ("GET", MEMBERS, None),
+    "/welcome": ("GET", MEMBERS, None),
+    "/settings/interests": ("GET", MEMBERS, None),
+    "/tags": ("GET", ANYONE, None),
+    "/tag/{slug}": ("GET", ANYONE, None),
+    "/tag/{slug}/watch": ("POST", MEMBERS, {"level": "watching"}),
+    "/feeds/tag/{slug}.rss": ("GET", ANYONE, None),
+    "/feeds/tag/{slug}.atom": ("GET", ANYONE, None),
+    "/admin/tags": ("GET", MANAGER, None),
+    "/admin/tags/{tag_id:int}/edit": ("GET", MANAGER, None),
+    "/admin/tags/{tag_id:int}/delete": ("POST", MANAGER, {}),
     "/p/{post_id:int}/like": ("POST", MEMBERS, {}),
     "/p/{post_id:int}/unlike": ("POST", MEMBERS, {}),
+    # Unread tracking and bookmarks: each member's own (another member's bookmarks are out of
+    # reach: tests/threads/test_bookmarks.py).
+    "/new": ("GET", MEMBERS, None),
+    "/unread": ("GET", MEMBERS, None),
+    "/new/dismiss": ("POST", MEMBERS, {}),
+    "/unread/dismiss": ("POST", MEMBERS, {}),
+    "/bookmarks": ("GET", MEMBERS, None),
+    "/p/{post_id:int}/bookmark": ("GET", MEMBERS, None),
+    "/p/{post_id:int}/unbookmark": ("POST", MEMBERS, {}),
     "/logout": ("POST", ANYONE, {}),
     "/settings": ("GET", ANYONE, None),
     "/settings/profile": ("GET", MEMBERS, None),
@@ -142,15 +181,27 @@ async def world(database):
     thread = await make_thread(author, category=category, title="Where is the manual")
     reply = await make_reply(thread, author, "Found it myself")
     waiting = await make_user("waiting", pending=True)
+    idea = await make_thread(author, category=await make_category(kind="ideas"),
+                             title="Please add dark mode")  # fmt: skip
+    poll = await polls.create_poll(thread, author, question="Was the manual clear?",
+                                   options="Yes\nNo")  # fmt: skip
+    tag = await tagging.create_tag({"name": "Manuals"})
     return {"users": users, "thread": thread, "reply": reply, "category": category,
-            "waiting": waiting}  # fmt: skip
+            "waiting": waiting, "poll": poll, "idea": idea, "tag": tag,
+            "poll_option": (await polls.options_of(poll))[0]}  # fmt: skip
 
 
 def _url(path: str, world: dict) -> str:
     thread = world["thread"]
+    slug = world["category"].slug if "/c/" in path else thread.slug
+    if "/tag/" in path:
+        slug = world["tag"].slug
+    if path.endswith(("/vote", "/unvote", "/idea-status")) and path.startswith("/t/"):
+        thread = world["idea"]
     return (
         path.replace("{thread_id:int}", str(thread.id))
-        .replace("{slug}", world["category"].slug if "/c/" in path else thread.slug)
+        .replace("{slug}", slug)
+        .replace("{tag_id:int}", str(world["tag"].id))
         .replace(f"/badges/{thread.slug}", "/badges/first-post")
         .replace("{post_id:int}", str(world["reply"].id))
         .replace("{username}", "author")
@@ -160,6 +211,8 @@ def _url(path: str, world: dict) -> str:
         .replace("{code}", "tr")
         .replace("{word_id:int}", "1")
         .replace("{user_id:int}", str(world["waiting"].id))
+        .replace("{poll_id:int}", str(world["poll"].id))
+        .replace("{option_id}", str(world["poll_option"].id))
         .replace(
             "{action}",
             {"/mod/threads": "lock", "/mod/signups": "approve"}.get(path[:12], "hide"),

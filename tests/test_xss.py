@@ -9,7 +9,7 @@ import pytest
 
 from forum.moderation import service as moderation
 from forum.threads import service as threads
-from tests.conftest import login, make_category, make_reply, make_thread, make_user
+from tests.conftest import login, make_category, make_reply, make_thread, make_user, submit
 
 PAYLOADS = [
     '<script>alert("x")</script>',
@@ -227,3 +227,161 @@ async def test_hostile_guest_post_text_is_inert_on_the_authors_pages(client, dat
         response = await client.get(url)
         assert response.status_code == 200, url
         assert_inert(response.text)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+async def test_hostile_text_is_inert_in_search_results_snippets_and_suggestions(
+    client, database, payload
+):
+    author = await make_user("mallory")
+    await make_thread(author, title=f"Needle {payload}"[:150], body=f"Needle body {payload}")
+    words = " ".join(w for w in payload.replace("<", " ").replace(">", " ").split() if w.isalnum())
+    for query in ("needle", f"needle {words}", payload):
+        assert_inert((await client.get("/search", params={"q": query})).text)
+    assert_inert((await client.get("/search/similar", params={"title": f"needle {payload}"})).text)
+    # The dashboard shows what people searched for: hostile queries included.
+    manager = await make_user("boss", role="manager")
+    await login(client, manager)
+    assert_inert((await client.get("/admin")).text)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+async def test_hostile_poll_text_is_inert_in_the_poll_its_chart_forms_and_lists(
+    client, database, payload
+):
+    from forum.polls import service as polls
+
+    author = await make_user("mallory")
+    voter = await make_user("victim")
+    thread = await make_thread(author, title=f"Poll {payload}"[:150])
+    poll = await polls.create_poll(
+        thread, author, question=f"Q {payload}"[:200], options=f"A {payload}\nB {payload}"
+    )
+    option = (await polls.options_of(poll))[0]
+    await polls.vote(poll, voter, [str(option.id)])
+    await login(client, voter)
+    page = (await client.get(thread.url)).text
+    assert "<table" in page and "<svg viewBox" in page  # the results, with the payload
+    assert_inert(page)
+    refused = await submit(client, f"/polls/{poll.id}/vote", {"option": "nothing"})
+    assert refused.status_code == 400
+    assert_inert(refused.text)
+    await login(client, author)
+    kept = await submit(client, f"/t/{(await make_thread(author)).id}/poll",
+                        {"question": payload, "options": payload})  # fmt: skip
+    assert kept.status_code == 400
+    assert_inert(kept.text)
+    await polls.close(poll)
+    manager = await make_user("boss", role="manager")
+    await login(client, manager)
+    for url in (thread.url, f"/t/{thread.id}/reply", "/admin", "/notifications"):
+        response = await client.get(url)
+        assert response.status_code == 200, url
+        assert_inert(response.text)
+    client.cookies.clear()
+    assert_inert((await client.get(thread.url)).text)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+async def test_hostile_bookmark_notes_are_inert_on_the_bookmarks_page(client, database, payload):
+    """A bookmark's note is the member's own text, shown back on their bookmarks page and in
+    the note form, with the bookmarked post's title and excerpt."""
+    author = await make_user("mallory")
+    thread = await make_thread(author, title=f"Saved {payload}"[:150], body=f"Body {payload}")
+    post = (await thread.posts.all())[0]
+    reader = await make_user("victim")
+    await login(client, reader)
+    response = await submit(client, f"/p/{post.id}/bookmark", {"note": payload[:200]})
+    assert response.status_code == 303
+    for url in ["/bookmarks", f"/p/{post.id}/bookmark", thread.url, "/new", "/unread"]:
+        page = await client.get(url)
+        assert page.status_code == 200, url
+        assert_inert(page.text)
+    refused = await submit(client, f"/p/{post.id}/bookmark", {"note": payload * 50})
+    assert refused.status_code == 400
+    assert_inert(refused.text)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+async def test_hostile_idea_status_notes_are_inert_on_threads_lists_and_notifications(
+    client, database, payload
+):
+    """A staff note on an idea's status (with a hostile title) on the thread page, the lists,
+    the audit log, the voters' notifications and their e-mails."""
+    from forum.ideas import service as ideas
+    from forum.mail.models import OutboxMessage
+    from forum.notifications import service as notifications
+    from forum.notifications.models import Notification
+
+    author = await make_user("mallory")
+    voter = await make_user("voter")
+    category = await make_category(name="Ideas", slug="ideas", kind="ideas")
+    thread = await make_thread(author, category=category, title=f"Idea {payload}"[:150])
+    await ideas.vote(thread, voter)
+    staff = await make_user("mod", role="moderator")
+    await ideas.set_status(thread, staff, status="under_review", note=f"First {payload}")
+    await ideas.set_status(thread, staff, status="declined", note=f"Because {payload}")
+    urls = [thread.url, "/", category.url, f"{category.url}?sort=votes",
+            f"{category.url}?status=declined"]  # fmt: skip
+    for url in urls:
+        response = await client.get(url)
+        assert response.status_code == 200, url
+        assert_inert(response.text)
+    await login(client, staff)
+    for url in [thread.url, "/mod/audit"]:
+        assert_inert((await client.get(url)).text)
+    for user in (voter, author):
+        await login(client, user)
+        assert_inert((await client.get("/notifications")).text)
+    await Notification.all().update(email_due_at=notifications.now())
+    assert (await notifications.mail_due_notifications()).sent >= 1
+    for message in await OutboxMessage.all():
+        assert_inert(message.html)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+async def test_hostile_tag_names_and_descriptions_are_inert(client, database, payload):
+    """A tag's name and description (typed by the manager) in chips on lists and the thread,
+    the tag pages, the forms that offer tags, "For you" reasons, the admin pages and feeds."""
+    import feedparser
+
+    from forum.notifications import service as notifications
+    from forum.threads import tags as tagging
+    from tests.conftest import general
+
+    manager = await make_user("chief", role="manager")
+    author = await make_user("mallory")
+    reader = await make_user("reader")
+    tag = await tagging.create_tag(
+        {"name": f"T {payload}"[:40], "slug": "hostile", "description": payload}
+    )
+    thread = await threads.start_thread(
+        author, category_id=str((await general()).id), title=f"Title {payload}"[:150],
+        body=f"Body {payload}", tags=["hostile"],
+    )  # fmt: skip
+    await notifications.set_tag_level(reader, tag.id, 2)
+    opening = (await threads.thread_page(thread, 1))[0]
+    for url in ["/", "/latest", "/top", "/tags", "/tag/hostile", thread.url]:
+        response = await client.get(url)
+        assert response.status_code == 200, url
+        assert_inert(response.text)
+    await login(client, reader)
+    for url in ["/", "/for-you", "/welcome", "/settings/interests", "/t/new"]:
+        response = await client.get(url)
+        assert response.status_code == 200, url
+        assert_inert(response.text)
+    await login(client, author)
+    assert_inert((await client.get(f"/p/{opening.id}/edit")).text)
+    await login(client, manager)
+    for url in ["/admin/tags", f"/admin/tags/{tag.id}/edit"]:
+        response = await client.get(url)
+        assert response.status_code == 200, url
+        assert_inert(response.text)
+    for kind in ("rss", "atom"):
+        parsed = feedparser.parse(
+            (await client.get(f"/feeds/tag/hostile.{kind}")).content, sanitize_html=False
+        )
+        assert parsed.bozo == 0
+        assert f"T {payload}"[:40] in parsed.feed.title
+        [entry] = parsed.entries
+        assert_inert(entry.content[0].value if "content" in entry else entry.summary)

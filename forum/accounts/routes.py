@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -51,7 +53,8 @@ async def register(request: Request) -> Response:
     if user.pending:
         return await render(request, "accounts/pending.html", {"member": user})
     await sign_in(request, user)
-    return redirect(safe_next(request.query_params.get("next")))
+    # The welcome step asks what they care about, then sends them on where they were going.
+    return redirect("/welcome?next=" + quote(safe_next(request.query_params.get("next"))))
 
 
 async def login(request: Request) -> Response:

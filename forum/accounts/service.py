@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -194,8 +194,33 @@ async def start_session(user: User, user_agent: str = "") -> str:
     """Create a session row and return the key for the member's cookie."""
     key = secrets.token_urlsafe(32)
     await Session.create(id=session_id(key), user=user, user_agent=user_agent[:200])
-    await User.filter(id=user.id).update(last_seen_at=datetime.now(UTC))
+    await User.filter(id=user.id).update(**seen(user, datetime.now(UTC)))
     return key
+
+
+# --- Visits: threads started since the previous one are "new" to the member
+
+# This long without a request ends a visit.
+VISIT_GAP = timedelta(hours=1)
+
+
+def seen(user: User, moment: datetime) -> dict[str, datetime]:
+    """The fields to write when the member is seen at `moment`: last seen, and when a new visit
+    starts (nothing for an hour), the end of the one before. Applied to `user` too, so the
+    request that starts the visit already sees it. Written with the last-seen time the caller
+    writes anyway: no query of its own."""
+    changes = {"last_seen_at": moment}
+    if user.last_seen_at is not None and moment - user.last_seen_at > VISIT_GAP:
+        changes["previous_seen_at"] = user.last_seen_at
+    user.update_from_dict(changes)
+    return changes
+
+
+async def dismiss_new(user: User) -> None:
+    """The member has seen what is new: only threads started from now on are new to them."""
+    moment = datetime.now(UTC)
+    await User.filter(id=user.id).update(previous_seen_at=moment, last_seen_at=moment)
+    user.update_from_dict({"previous_seen_at": moment, "last_seen_at": moment})
 
 
 async def end_session(key: str) -> None:

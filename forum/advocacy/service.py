@@ -506,11 +506,14 @@ async def award_anniversaries(at: datetime | None = None) -> int:
 
 
 async def award_welcomes(at: datetime | None = None) -> int:
-    """Members who wrote a profile and chose categories to follow complete their welcome."""
+    """Members who wrote a profile and chose categories or tags to follow (tracking or
+    watching, as the welcome step and /settings/interests set them) complete their welcome."""
     at = at or now()
     rows = await db.fetch(
-        "SELECT DISTINCT u.id FROM users u JOIN category_watch c ON c.user_id = u.id"
-        " WHERE u.bio <> '' AND c.level >= 2 AND NOT EXISTS (SELECT 1 FROM badge_award a"
+        "SELECT u.id FROM users u WHERE u.bio <> ''"
+        " AND (EXISTS (SELECT 1 FROM category_watch c WHERE c.user_id = u.id AND c.level >= 2)"
+        " OR EXISTS (SELECT 1 FROM tag_watch t WHERE t.user_id = u.id AND t.level >= 2))"
+        " AND NOT EXISTS (SELECT 1 FROM badge_award a"
         " WHERE a.key = 'welcome:' || CAST(u.id AS TEXT))",
     )  # fmt: skip
     given = 0

@@ -11,7 +11,10 @@ from starlette.routing import Route
 
 from forum import permissions
 from forum.dashboard import service
+from forum.ideas import service as ideas
 from forum.permissions import ensure
+from forum.polls import service as polls
+from forum.search import service as search
 from forum.web import render
 
 
@@ -24,7 +27,11 @@ async def dashboard(request: Request) -> Response:
         {"responses": await service.response_times(),
          "unanswered": nobody, "no_staff": no_staff, "days": days,
          "peak": max([1] + [d.posts for d in days] + [d.members for d in days]),
-         "health": await service.health()},
+         "health": await service.health(),
+         "polls_waiting": await polls.awaiting_follow_up(),
+         "ideas_waiting": await ideas.top_without_status(),
+         "searches": await search.top_searches(),
+         "empty_searches": await search.top_searches(empty=True)},
     )  # fmt: skip
 
 

@@ -1,5 +1,5 @@
-"""RSS 2.0 (.rss) and Atom 1.0 (.atom) feeds of the latest threads, a category, a thread and a
-member's posts.
+"""RSS 2.0 (.rss) and Atom 1.0 (.atom) feeds of the latest threads, a category, a tag, a thread
+and a member's posts.
 
 A feed is the guest's view whoever asks (a reader may send a member's cookie), and it speaks the
 community's default language: one URL gives every subscriber the same document, so its ETag
@@ -21,6 +21,7 @@ from forum.feeds import documents, service
 from forum.feeds.service import Feed
 from forum.site import models as site
 from forum.threads import service as threads
+from forum.threads import tags as tagging
 from forum.web import not_found, not_modified
 
 # Readers poll; let them (and shared caches) keep a copy a few minutes, then ask with the
@@ -37,6 +38,13 @@ async def category(request: Request) -> Response:
     if found is None:
         raise not_found()
     return await answer(request, service.category_feed(found))
+
+
+async def tag(request: Request) -> Response:
+    found = await tagging.get(request.path_params["slug"])
+    if found is None:
+        raise not_found()
+    return await answer(request, service.tag_feed(found))
 
 
 async def thread(request: Request) -> Response:
@@ -88,6 +96,7 @@ def _both(path: str, endpoint: Callable[[Request], Awaitable[Response]]) -> list
 routes = [
     *_both("/feeds/latest", latest),
     *_both("/feeds/c/{slug}", category),
+    *_both("/feeds/tag/{slug}", tag),
     *_both("/feeds/t/{thread_id:int}", thread),
     *_both("/feeds/u/{username}", member),
 ]

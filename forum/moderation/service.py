@@ -471,6 +471,7 @@ AUDIT_ACTIONS = (
     "delete_spammer", "approve_signup", "reject_signup",
     "suspend", "silence", "lift_sanctions", "add_note", "role_moderator", "role_member",
     "blog_editor_on", "blog_editor_off",
+    "idea_under_review", "idea_planned", "idea_in_progress", "idea_done", "idea_declined",
 )  # fmt: skip
 
 

@@ -44,7 +44,10 @@ async def new_thread(event: events.ThreadCreated) -> None:
     thread = post.thread
     await service.watch_as_participant(post.author_id, thread, 1)
     _, muted = await service.audience(thread)
-    recipients = {user: "thread" for user in await service.category_audience(thread.category_id)}
+    recipients = {user: "tag_thread" for user in await service.tag_watchers(thread)}
+    recipients.update(
+        {user: "thread" for user in await service.category_audience(thread.category_id)}
+    )
     recipients.update(await _addressed(post.body))
     await service.notify(
         {user: kind for user, kind in recipients.items() if user not in muted},

@@ -9,10 +9,13 @@ from tortoise.models import Model
 # not at all. A later feature adds its own (badges, guest-post steps, poll follow-ups).
 TOPICS = (
     "reply", "quote", "mention", "thread", "like", "solved", "moderation", "flag", "badge",
-    "guest_post",
+    "guest_post", "poll",
+    "idea_status",
 )  # fmt: skip
 # A guest post's author and editors wait on each other: they hear of every step by e-mail too.
-EMAIL_BY_DEFAULT = ("reply", "quote", "mention", "guest_post")
+# Members who voted for an idea (or proposed it) asked to be heard: a status change is the
+# answer, rare for each idea, and worth an e-mail unless they say otherwise.
+EMAIL_BY_DEFAULT = ("reply", "quote", "mention", "guest_post", "idea_status")
 CHANNELS = ("email", "app", "off")
 # A member must always be able to learn why staff changed their post.
 CANNOT_SWITCH_OFF = ("moderation",)
@@ -20,6 +23,9 @@ CANNOT_SWITCH_OFF = ("moderation",)
 # Watching levels, per thread and per category (a thread's own level wins).
 MUTED, NORMAL, TRACKING, WATCHING = 0, 1, 2, 3
 LEVELS = {"muted": MUTED, "normal": NORMAL, "tracking": TRACKING, "watching": WATCHING}
+# A thread row that only keeps the member's read position (they opened the thread but chose
+# no level): it has no level of its own, so the category's (or normal) applies.
+UNSET = -1
 
 DIGESTS = ("weekly", "daily", "never")
 

@@ -14,29 +14,33 @@ from forum.notifications import service
 from forum.notifications.models import CANNOT_SWITCH_OFF, DIGESTS, LEVELS, TOPICS
 from forum.permissions import ensure
 from forum.threads import service as threads
-from forum.threads.models import Category
+from forum.threads.models import Category, Tag
 from forum.web import field, form_data, not_found, redirect, render, safe_next
 
 
 async def _page_context(request: Request, page: dict[str, Any]) -> dict[str, Any]:
     """What notifications add to every page: reading a thread marks what it shows as read,
-    lists show how many posts are new, and the header shows the unread count."""
+    lists show how many posts are unread (or that a thread is new), and the header shows the
+    unread count."""
     user = request.user
     if not permissions.signed_in(user):
         return {}
-    unread = await service.unread_count(user)
     extra: dict[str, Any] = {}
     if page.get("thread") and "posts" in page:
-        extra["watch_level"], read_now = await service.read_thread(
-            user, page["thread"], page["posts"], unread
-        )
-        unread -= read_now
+        # One read gives the level, the read position before this view and the unread count.
+        reading = await service.read_thread(user, page["thread"], page["posts"])
+        extra["watch_level"], unread = reading.level, reading.unread
+        extra["read_before"] = reading.read_before
+    else:
+        unread = await service.unread_count(user)
     threads_shown = [*page.get("pinned", ()), *page.get("threads", ())]
     if threads_shown:
         extra["new_posts"] = await service.new_posts(user, threads_shown)
     if isinstance(page.get("category"), Category) and "thread" not in page:
         levels = await service.category_levels_of(user.id)
         extra["watch_level"] = levels.get(page["category"].id, LEVELS["normal"])
+    if isinstance(page.get("tag"), Tag) and "thread" not in page:
+        extra["watch_level"] = await service.tag_level(user.id, page["tag"].id)
     extra["unread_notifications"] = unread
     return extra
 
@@ -111,6 +115,15 @@ async def watch_category(request: Request) -> Response:
     return redirect(category.url)
 
 
+async def watch_tag(request: Request) -> Response:
+    ensure(permissions.signed_in(request.user))
+    tag = await Tag.filter(slug=request.path_params["slug"]).first()
+    if tag is None:
+        raise not_found()
+    await service.set_tag_level(request.user, tag.id, _level(await form_data(request)))
+    return redirect(tag.url)
+
+
 async def unsubscribe(request: Request) -> Response:
     """The link in every e-mail: works without signing in. GET asks (mail scanners follow
     links); POST, from the page's button or the mail client's one-click header, does it."""
@@ -131,5 +144,6 @@ routes = [
     Route("/settings/notifications", preferences_page, methods=["GET", "POST"]),
     Route("/t/{thread_id:int}/watch", watch_thread, methods=["POST"]),
     Route("/c/{slug}/watch", watch_category, methods=["POST"]),
+    Route("/tag/{slug}/watch", watch_tag, methods=["POST"]),
     Route("/unsubscribe/{token}", unsubscribe, methods=["GET", "POST"]),
 ]

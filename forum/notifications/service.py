@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
 from forum import db, markup
@@ -33,14 +33,16 @@ from forum.notifications.models import (
     NORMAL,
     TOPICS,
     TRACKING,
+    UNSET,
     WATCHING,
     CategoryWatch,
     Notification,
     Preference,
+    TagWatch,
     ThreadWatch,
 )
 from forum.site import models as site
-from forum.threads.models import Post, Thread
+from forum.threads.models import Post, Thread, ThreadTag
 
 # A member may mail themselves fewer notifications a day than the community's cap.
 DAILY_CAPS = ("1", "3", "5", "10")
@@ -56,6 +58,11 @@ KIND_TOPIC = {
     "post_deleted": "moderation", "post_edited": "moderation",
     "post_rejected": "moderation", "post_approved": "moderation",
     "flag_upheld": "flag", "flag_dismissed": "flag", "badge": "badge",
+    "tag_thread": "thread",
+    "poll_closed": "poll", "poll_follow_up": "poll",
+    **{f"idea_{status}": "idea_status" for status in (
+        "under_review", "planned", "in_progress", "done", "declined",
+    )},
     **{f"gp_{action}": "guest_post" for action in (
         "invite", "pitch", "accept", "decline", "expire", "submit", "request_changes", "approve",
         "schedule", "publish", "reject", "withdraw", "unpublish", "comment", "correction",
@@ -136,22 +143,35 @@ async def unsubscribe(token: str) -> tuple[User, str] | None:
 # --- Watching
 
 
-async def _levels(user_id: int, thread: Thread) -> tuple[int | None, int, int | None]:
-    """(thread level, read up to, category level) in one read: every member's thread page."""
+async def _levels(user_id: int, thread: Thread, with_unread: bool = False) -> dict[str, Any]:
+    """The member's row for a thread (row_id, thread_level, last_read), their category level
+    and, when asked, their unread notifications, in one read: every member's thread page."""
+    unread = (
+        ", (SELECT COUNT(*) FROM notification n WHERE n.user_id = ? AND n.read_at IS NULL)"
+        " AS unread" if with_unread else ""
+    )  # fmt: skip
     [row] = await db.fetch(
         "SELECT t.id AS row_id, t.level AS thread_level, t.last_read AS last_read,"
-        " c.level AS category_level FROM (SELECT 1 AS one) AS one"
+        " c.level AS category_level" + unread + " FROM (SELECT 1 AS one) AS one"
         " LEFT JOIN thread_watch t ON t.user_id = ? AND t.thread_id = ?"
         " LEFT JOIN category_watch c ON c.user_id = ? AND c.category_id = ?",
-        user_id, thread.id, user_id, thread.category_id,
+        *([user_id] if with_unread else []), user_id, thread.id, user_id, thread.category_id,
     )  # fmt: skip
-    return row["thread_level"], row["last_read"] or 0, row["category_level"]
+    return row
+
+
+def effective_level(own: int | None, category: int | None) -> int:
+    """A thread's own level, else its category's, else normal (a row that only keeps the read
+    position has no level of its own)."""
+    if own is not None and own != UNSET:
+        return own
+    return category if category is not None else NORMAL
 
 
 async def thread_level(user: Any, thread: Thread) -> int:
     """The member's level for a thread: its own, else the category's, else normal."""
-    own, _read, category = await _levels(user.id, thread)
-    return own if own is not None else category if category is not None else NORMAL
+    row = await _levels(user.id, thread)
+    return effective_level(row["thread_level"], row["category_level"])
 
 
 async def set_thread_level(user: User, thread: Thread, level: int) -> None:
@@ -172,25 +192,38 @@ async def set_category_level(user: User, category_id: int, level: int) -> None:
 
 async def watch_as_participant(user_id: int, thread: Thread, number: int) -> None:
     """Starting or replying to a thread watches it (unless the member chose a level)."""
-    _, created = await ThreadWatch.get_or_create(
+    row, created = await ThreadWatch.get_or_create(
         user_id=user_id, thread_id=thread.id, defaults={"level": WATCHING, "last_read": number}
     )
-    if not created:
+    if created:
+        return
+    if row.level == UNSET:
+        # They had only opened it, choosing no level: taking part watches it now.
+        await ThreadWatch.filter(id=row.id).update(
+            level=WATCHING, last_read=max(row.last_read, number)
+        )
+    else:
         await ThreadWatch.filter(user_id=user_id, thread_id=thread.id, last_read__lt=number).update(
             last_read=number
         )
 
 
 async def audience(thread: Thread) -> tuple[set[int], set[int]]:
-    """Who watches the thread (every post) and who muted it, thread levels over category ones."""
+    """Who watches the thread (every post) and who muted it: thread levels over category
+    ones, category levels over tag ones."""
+    by_tag = await tag_audience(thread)
     by_category = dict(
         await CategoryWatch.filter(category_id=thread.category_id)
         .exclude(level=NORMAL)
         .values_list("user_id", "level")
     )
     rows = ThreadWatch.filter(thread_id=thread.id)
-    rows = rows.filter(Q(level__in=(MUTED, WATCHING)) | Q(user_id__in=list(by_category)))
-    levels = {**by_category, **dict(await rows.values_list("user_id", "level"))}
+    # A row with no level of its own (UNSET) leaves the category's level in force.
+    rows = rows.filter(
+        Q(level__in=(MUTED, WATCHING))
+        | Q(user_id__in=list({**by_tag, **by_category}), level__gte=NORMAL)
+    )
+    levels = {**by_tag, **by_category, **dict(await rows.values_list("user_id", "level"))}
     watching = {user for user, level in levels.items() if level == WATCHING}
     muted = {user for user, level in levels.items() if level == MUTED}
     return watching, muted
@@ -204,34 +237,136 @@ async def category_audience(category_id: int) -> set[int]:
     )
 
 
-async def read_thread(user: Any, thread: Thread, posts: list[Post], unread: int) -> tuple[int, int]:
-    """A member read a page of a thread: their place moves on, and notifications about those
-    posts count as read (so they are not mailed). `unread` is the member's unread count.
-    Returns the member's level for the thread and how many notifications were read now."""
-    own, read, category = await _levels(user.id, thread)
+# --- Tags: levels as for categories. Watching a tag tells of every new thread (and post) that
+# carries it; tracking (following) brings its threads into the member's "For you" list.
+
+
+async def set_tag_level(user: User, tag_id: int, level: int) -> None:
+    await TagWatch.update_or_create(user_id=user.id, tag_id=tag_id, defaults={"level": level})
+
+
+async def tag_levels_of(user_id: int) -> dict[int, int]:
+    return dict(await TagWatch.filter(user_id=user_id).values_list("tag_id", "level"))
+
+
+async def category_and_tag_levels(user_id: int) -> tuple[dict[int, int], dict[int, int]]:
+    """The member's category levels and tag levels, in one read (the home page asks on every
+    visit whether they follow anything)."""
+    rows = await db.fetch(
+        "SELECT 'c' AS kind, category_id AS id, level FROM category_watch WHERE user_id = ?"
+        " UNION ALL SELECT 't' AS kind, tag_id AS id, level FROM tag_watch WHERE user_id = ?",
+        user_id, user_id,
+    )  # fmt: skip
+    categories = {row["id"]: row["level"] for row in rows if row["kind"] == "c"}
+    return categories, {row["id"]: row["level"] for row in rows if row["kind"] == "t"}
+
+
+async def tag_level(user_id: int, tag_id: int) -> int:
+    rows = await TagWatch.filter(user_id=user_id, tag_id=tag_id).values_list("level", flat=True)
+    return rows[0] if rows else NORMAL
+
+
+async def tag_audience(thread: Thread) -> dict[int, int]:
+    """Members' levels (other than normal) for the thread's tags, one read and none for a
+    thread without tags. Over several tags, muting one mutes the thread, else the highest."""
+    if not thread.tags:
+        return {}
+    tagged = ThreadTag.filter(thread_id=thread.id).values("tag_id")
+    rows = await (
+        TagWatch.filter(tag_id__in=Subquery(tagged))
+        .exclude(level=NORMAL)
+        .values_list("user_id", "level")
+    )
+    levels: dict[int, int] = {}
+    for user_id, level in rows:
+        known = levels.setdefault(user_id, level)
+        levels[user_id] = MUTED if MUTED in (known, level) else max(known, level)
+    return levels
+
+
+async def tag_watchers(thread: Thread) -> set[int]:
+    """Members watching one of the thread's tags (told of it as a new thread)."""
+    return {user for user, level in (await tag_audience(thread)).items() if level == WATCHING}
+
+
+@dataclass
+class Reading:
+    """What a member's view of a thread page found and did."""
+
+    # Their level for the thread: its own, else the category's, else normal.
+    level: int
+    # The last post they had read before this view (0: they had never opened the thread).
+    read_before: int
+    # Their unread notifications once this view marked its posts' ones read (for the header).
+    unread: int
+
+
+async def read_thread(user: Any, thread: Thread, posts: list[Post]) -> Reading:
+    """A member read a page of a thread: their read position moves on (kept for every thread
+    they open, in a row with no level of its own when they chose none), and notifications
+    about those posts count as read (so they are not mailed). One read; a write only when
+    the position moves or a notification is read."""
+    row = await _levels(user.id, thread, with_unread=True)
+    read, unread = row["last_read"] or 0, row["unread"]
     last = posts[-1].number if posts else 0
-    if own is not None and read < last:
+    if row["row_id"] is None and last:
+        # Two tabs opening the thread at once: the second insert is ignored, not an error.
+        await ThreadWatch.bulk_create(
+            [ThreadWatch(user_id=user.id, thread_id=thread.id, level=UNSET, last_read=last)],
+            ignore_conflicts=True,
+        )
+    elif read < last:
         await ThreadWatch.filter(user_id=user.id, thread_id=thread.id, last_read__lt=last).update(
             last_read=last
         )
-    marked = 0
     if posts and unread:
-        marked = await Notification.filter(
+        unread -= await Notification.filter(
             user_id=user.id, read_at__isnull=True, post_id__in=[post.id for post in posts]
         ).update(read_at=now(), email_due_at=None)
-    return (own if own is not None else category if category is not None else NORMAL), marked
+    return Reading(effective_level(row["thread_level"], row["category_level"]), read, unread)
 
 
-async def new_posts(user: Any, threads: Iterable[Thread]) -> dict[int, int]:
-    """How many posts arrived since the member last read each thread they track or watch."""
+# A first visit shows the threads of the last 2 days as new; a long absence at most 14 days'.
+NEW_ON_FIRST_VISIT = timedelta(days=2)
+NEW_AT_MOST = timedelta(days=14)
+# What new_posts says of a thread started since the member's previous visit, never opened.
+NEW = "new"
+
+
+def new_since(user: Any) -> datetime:
+    """Threads started after this moment are new to the member until they open them."""
+    moment = now()
+    since = getattr(user, "previous_seen_at", None) or moment - NEW_ON_FIRST_VISIT
+    return max(since, moment - NEW_AT_MOST)
+
+
+async def new_posts(user: Any, threads: Iterable[Thread]) -> dict[int, int | str]:
+    """For each listed thread the member opened before, how many posts they have not read
+    (whatever its level); NEW for one started since their previous visit that they have not
+    opened; nothing for muted ones. One read for the whole list."""
     by_id = {thread.id: thread for thread in threads}
     if not getattr(user, "is_authenticated", False) or not by_id:
         return {}
-    rows = await ThreadWatch.filter(
-        user_id=user.id, thread_id__in=list(by_id), level__gte=TRACKING
-    ).values_list("thread_id", "last_read")
-    counts = {tid: by_id[tid].post_count - read for tid, read in rows}
-    return {tid: count for tid, count in counts.items() if count > 0}
+    rows = await db.fetch(
+        "SELECT t.id AS thread_id, w.level AS level, w.last_read AS last_read,"
+        " c.level AS category_level FROM thread t"
+        " LEFT JOIN thread_watch w ON w.thread_id = t.id AND w.user_id = ?"
+        " LEFT JOIN category_watch c ON c.category_id = t.category_id AND c.user_id = ?"
+        f" WHERE t.id IN ({', '.join('?' * len(by_id))})",
+        user.id, user.id, *by_id,
+    )  # fmt: skip
+    since = new_since(user)
+    found: dict[int, int | str] = {}
+    for row in rows:
+        thread = by_id[row["thread_id"]]
+        if effective_level(row["level"], row["category_level"]) == MUTED:
+            continue
+        if row["level"] is not None:
+            if (count := thread.post_count - (row["last_read"] or 0)) > 0:
+                found[thread.id] = count
+        elif thread.created_at > since and thread.author_id != user.id:
+            found[thread.id] = NEW
+    return found
 
 
 # --- Notifications
@@ -319,6 +454,7 @@ def describe(notification: Notification) -> str:
         "quote": _("%(actor)s quoted you in “%(thread)s”"),
         "mention": _("%(actor)s mentioned you in “%(thread)s”"),
         "thread": _("%(actor)s started “%(thread)s” in a category you watch"),
+        "tag_thread": _("%(actor)s started “%(thread)s” with a tag you watch"),
         "solved": _("Your question “%(thread)s” was marked solved"),
         "accepted": _("Your answer in “%(thread)s” was accepted as the solution"),
         "post_hidden": _("Your post in “%(thread)s” was hidden"),
@@ -332,6 +468,18 @@ def describe(notification: Notification) -> str:
         "post_approved": _("Your post in “%(thread)s” was approved and is now visible"),
         "flag_upheld": _("Thank you: a moderator acted on your flag in “%(thread)s”"),
         "flag_dismissed": _("A moderator reviewed your flag in “%(thread)s” and left the post"),
+        "idea_under_review": _("The idea “%(thread)s” is under review"),
+        "idea_planned": _("The idea “%(thread)s” is planned"),
+        "idea_in_progress": _("Work on the idea “%(thread)s” is in progress"),
+        "idea_done": _("The idea “%(thread)s” is done"),
+        "idea_declined": _("The idea “%(thread)s” was declined"),
+        "poll_closed": _(
+            "The poll in “%(thread)s” has closed: post a follow-up to tell the voters what "
+            "happens next"
+        ),
+        "poll_follow_up": _(
+            "%(actor)s posted the follow-up to the poll you voted in, in “%(thread)s”"
+        ),
     }
     if notification.kind.startswith("gp_"):
         return _guest_post_sentence(notification)

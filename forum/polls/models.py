@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -28,6 +30,13 @@ class Poll(Model):
     class Meta:
         table = "poll"
         indexes = (("closed_at", "follow_up_post_id"),)
+
+    @property
+    def is_closed(self) -> bool:
+        """Closed by hand, or past its closing time (before the worker has recorded it)."""
+        if self.closed_at is not None:
+            return True
+        return self.closes_at is not None and self.closes_at <= datetime.now(UTC)
 
 
 class PollOption(Model):

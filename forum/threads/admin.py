@@ -1,4 +1,5 @@
-"""The manager's category pages: create, edit, order and archive (/admin/categories)."""
+"""The manager's category pages: create, edit, order and archive (/admin/categories); and the
+curated tags: create, rename, describe, delete (/admin/tags)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from forum import permissions
 from forum.forms import Invalid
 from forum.permissions import ensure
 from forum.threads import service
-from forum.threads.models import CATEGORY_KINDS, START_ROLES, WATCH_ACTIONS, Category, WatchedWord
+from forum.threads import tags as tagging
+from forum.threads.models import (
+    CATEGORY_KINDS,
+    START_ROLES,
+    WATCH_ACTIONS,
+    Category,
+    Tag,
+    WatchedWord,
+)
 from forum.web import field, form_data, not_found, redirect, render
 
 FIELDS = ("name", "slug", "description", "colour", "kind", "start_role")
@@ -109,6 +118,58 @@ async def remove_watched_word(request: Request) -> Response:
     return redirect("/admin/watched-words")
 
 
+async def tags_index(request: Request) -> Response:
+    """The curated tags, with a form to add one."""
+    ensure(permissions.manage_tags(request.user))
+    values = {"name": "", "slug": "", "description": ""}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = await form_data(request)
+        values = {name: field(form, name) for name in values}
+        try:
+            await tagging.create_tag(values)
+            return redirect("/admin/tags")
+        except Invalid as error:
+            errors = error.errors
+    return await render(
+        request, "threads/admin_tags.html",
+        {"tags": await tagging.all_tags(), "form": values, "errors": errors},
+        400 if errors else 200,
+    )  # fmt: skip
+
+
+async def _tag_or_404(request: Request) -> Tag:
+    tag = await Tag.filter(id=request.path_params["tag_id"]).first()
+    if tag is None:
+        raise not_found()
+    return tag
+
+
+async def edit_tag(request: Request) -> Response:
+    ensure(permissions.manage_tags(request.user))
+    tag = await _tag_or_404(request)
+    values = {"name": tag.name, "description": tag.description}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = await form_data(request)
+        values = {name: field(form, name) for name in values}
+        try:
+            await tagging.update_tag(tag, values)
+            return redirect("/admin/tags")
+        except Invalid as error:
+            errors = error.errors
+    return await render(
+        request, "threads/admin_tag_form.html", {"tag": tag, "form": values, "errors": errors},
+        400 if errors else 200,
+    )  # fmt: skip
+
+
+async def delete_tag(request: Request) -> Response:
+    ensure(permissions.manage_tags(request.user))
+    await tagging.delete_tag(await _tag_or_404(request))
+    return redirect("/admin/tags")
+
+
 routes = [
     Route("/admin/categories", index),
     Route("/admin/categories/new", new_category, methods=["GET", "POST"]),
@@ -117,4 +178,7 @@ routes = [
     Route("/admin/categories/{category_id:int}/archive", archive_category, methods=["POST"]),
     Route("/admin/watched-words", watched_words, methods=["GET", "POST"]),
     Route("/admin/watched-words/{word_id:int}/delete", remove_watched_word, methods=["POST"]),
+    Route("/admin/tags", tags_index, methods=["GET", "POST"]),
+    Route("/admin/tags/{tag_id:int}/edit", edit_tag, methods=["GET", "POST"]),
+    Route("/admin/tags/{tag_id:int}/delete", delete_tag, methods=["POST"]),
 ]

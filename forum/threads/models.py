@@ -175,7 +175,8 @@ class Like(Model):
     class Meta:
         table = "likes"
         unique_together = (("post", "user"),)
-        indexes = (("created_at",),)
+        # A member's latest likes ("For you": threads like the ones they liked).
+        indexes = (("created_at",), ("user_id", "created_at"))
 
 
 # A thread carries at most this many tags, from the list the manager curates.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -12,12 +14,15 @@ from forum import permissions as can
 from forum.accounts import service as accounts
 from forum.forms import Invalid
 from forum.permissions import ensure
-from forum.threads import service
+from forum.search import service as search
+from forum.threads import bookmarks, service
+from forum.threads import tags as tagging
 from forum.threads.models import Category, Post, Thread
 from forum.web import field, form_data, not_found, page_number, redirect, render
 
 
-async def latest(request: Request) -> Response:
+async def latest(request: Request, extra: dict[str, Any] | None = None) -> Response:
+    """/latest, and / for guests (the home page adds `extra` for members)."""
     cursor = request.query_params.get("after")
     listing = await service.latest_threads(cursor=cursor)
     pinned = [] if cursor else await service.pinned_threads()
@@ -25,7 +30,7 @@ async def latest(request: Request) -> Response:
     return await render(
         request, "threads/latest.html",
         {"pinned": pinned, "threads": [t for t in listing.threads if t.id not in pinned_ids],
-         "next_cursor": listing.next_cursor},
+         "next_cursor": listing.next_cursor, **(extra or {})},
     )  # fmt: skip
 
 
@@ -43,8 +48,14 @@ async def category_page(request: Request) -> Response:
     if category is None:
         raise not_found()
     cursor = request.query_params.get("after")
-    listing = await service.latest_threads(category, cursor=cursor)
-    pinned = [] if cursor else await service.pinned_threads(category)
+    # A kind of category may list itself in other orders (ideas: top voted, by status).
+    lister = service.category_listers.get(category.kind)
+    listing = await lister(category, request.query_params) if lister else None
+    if listing is None:
+        listing = await service.latest_threads(category, cursor=cursor)
+        pinned = [] if cursor else await service.pinned_threads(category)
+    else:
+        pinned = []
     pinned_ids = {thread.id for thread in pinned}
     return await render(
         request, "threads/category.html",
@@ -90,12 +101,13 @@ async def _render_thread(
     posts = await service.thread_page(thread, page)
     for post in posts:
         post.thread = thread
-    liked = await service.liked_post_ids(request.user, posts)
+    # The member's likes and bookmarks on the page, in one read.
+    marks = await bookmarks.post_marks(request.user, posts)
     service.count_view(thread.id)
     return await render(
         request, "threads/thread.html",
-        {"thread": thread, "posts": posts, "page": page, "liked": liked,
-         "form": form, "errors": errors},
+        {"thread": thread, "posts": posts, "page": page, "liked": marks.liked,
+         "bookmarked": marks.bookmarked, "form": form, "errors": errors},
         status,
     )  # fmt: skip
 
@@ -106,21 +118,32 @@ async def new_thread(request: Request) -> Response:
     choices = [c for c in await service.categories() if can.start_thread(request.user, c)]
     ensure(bool(choices))
     values = {"category": request.query_params.get("category", ""), "title": "", "body": ""}
+    values["add_poll"] = ""  # "1": go on to add a poll to the new thread
+    chosen_tags: list[str] = []  # slugs of the curated tags ticked (field `tags`, repeated)
     errors: dict[str, str] = {}
+    similar = None
     if request.method == "POST":
         form = await form_data(request)
         values = {name: field(form, name) for name in values}
-        try:
-            thread = await service.start_thread(
-                request.user, category_id=values["category"], title=values["title"],
-                body=values["body"],
-            )  # fmt: skip
-            return redirect(thread.url)
-        except Invalid as error:
-            errors = error.errors
+        chosen_tags = [slug for slug in form.getlist("tags") if isinstance(slug, str)]
+        if field(form, "check"):
+            # "Check for similar threads" without JavaScript: nothing is posted; the same form
+            # comes back with the threads like its title.
+            similar = await search.similar_threads(values["title"])
+        else:
+            try:
+                thread = await service.start_thread(
+                    request.user, category_id=values["category"], title=values["title"],
+                    body=values["body"], tags=chosen_tags,
+                )  # fmt: skip
+                return redirect(f"/t/{thread.id}/poll" if values["add_poll"] else thread.url)
+            except Invalid as error:
+                errors = error.errors
     return await render(
         request, "threads/new.html",
-        {"categories": choices, "form": values, "errors": errors},
+        {"categories": choices, "form": values, "errors": errors, "similar": similar,
+         "checked": similar is not None, "tags": await tagging.all_tags(),
+         "chosen_tags": chosen_tags},
         400 if errors else 200,
     )  # fmt: skip
 
@@ -140,12 +163,15 @@ async def reply(request: Request) -> Response:
             request, "threads/reply.html", {"thread": thread, "form": {"body": body}, "errors": {}}
         )
     form = await form_data(request)
+    # Staff mark a reply as the follow-up to the thread's poll (polls/_follow_up_field.html).
+    follow_up = field(form, "poll_follow_up") == "1"
     try:
-        post = await service.reply(thread, request.user, field(form, "body"))
+        post = await service.reply(thread, request.user, field(form, "body"), follow_up=follow_up)
     except Invalid as error:
         return await render(
             request, "threads/reply.html",
-            {"thread": thread, "form": {"body": field(form, "body")}, "errors": error.errors}, 400,
+            {"thread": thread, "form": {"body": field(form, "body"), "poll_follow_up": follow_up},
+             "errors": error.errors}, 400,
         )  # fmt: skip
     return redirect(post.url)
 
@@ -167,20 +193,30 @@ async def edit_post(request: Request) -> Response:
     ensure(can.edit_post(request.user, post))
     thread = post.thread
     values = {"title": thread.title, "body": post.body, "reason": ""}
+    # The opening post's form also holds the thread's tags, for its author and staff.
+    taggable = post.number == 1 and can.choose_tags(request.user, thread)
+    chosen_tags = thread.tags.split()
     errors: dict[str, str] = {}
     if request.method == "POST":
         form = await form_data(request)
         values = {name: field(form, name) for name in values}
+        # Only a form that showed the tags changes them (none ticked then means none).
+        tags_shown = taggable and field(form, "tags_shown") == "1"
+        if tags_shown:
+            chosen_tags = [slug for slug in form.getlist("tags") if isinstance(slug, str)]
         try:
             await service.edit_post(
                 post, request.user, body=values["body"],
                 title=values["title"] if post.number == 1 else None, reason=values["reason"],
+                tags=chosen_tags if tags_shown else None,
             )  # fmt: skip
             return redirect(post.url)
         except Invalid as error:
             errors = error.errors
     return await render(
-        request, "threads/edit.html", {"post": post, "form": values, "errors": errors},
+        request, "threads/edit.html",
+        {"post": post, "form": values, "errors": errors,
+         "tags": await tagging.all_tags() if taggable else [], "chosen_tags": chosen_tags},
         400 if errors else 200,
     )  # fmt: skip
 
@@ -246,7 +282,8 @@ async def user_profile(request: Request) -> Response:
 
 
 routes = [
-    Route("/", latest),
+    # "/" is the home page (forum/interests/routes.py): the latest list, or "For you".
+    Route("/latest", latest),
     Route("/categories", category_list),
     Route("/c/{slug}", category_page),
     Route("/t/new", new_thread, methods=["GET", "POST"]),

@@ -21,6 +21,7 @@ from forum.forms import Invalid, check_length, required_length
 from forum.i18n import gettext as _
 from forum.site import models as site
 from forum.text import fold, slugify
+from forum.threads import tags as tagging
 from forum.threads.models import (
     CATEGORY_KINDS,
     POSTS_PER_PAGE,
@@ -327,10 +328,14 @@ async def _render(body: str) -> str:
     return markup.render(body, mentions=known)
 
 
-async def start_thread(author: User, *, category_id: str, title: str, body: str) -> Thread:
-    """Open a thread with its first post; raises Invalid with per-field messages."""
+async def start_thread(
+    author: User, *, category_id: str, title: str, body: str, tags: list[str] | None = None
+) -> Thread:
+    """Open a thread with its first post (and up to five curated tags, by slug); raises
+    Invalid with per-field messages."""
     title, body = " ".join(title.split()), body.strip()
     errors: dict[str, str] = {}
+    chosen = await tagging.check(errors, tags or [])
     category = None
     if category_id.isdigit():
         category = await Category.filter(id=int(category_id)).first()
@@ -353,6 +358,9 @@ async def start_thread(author: User, *, category_id: str, title: str, body: str)
             thread=thread, number=1, author=author, body=body, html=html, created_at=moment,
             held=held,
         )  # fmt: skip
+        if chosen:
+            # Counted with the thread, once everyone can see it (_count_new_thread).
+            await tagging.write(thread, chosen, counted=False)
         await _after_create(thread, post, screened, _count_new_thread)
     thread.category = category
     return thread
@@ -386,8 +394,9 @@ async def _after_create(thread: Thread, post: Post, screened: Screened, count: A
         )
 
 
-async def reply(thread: Thread, author: User, body: str) -> Post:
-    """Add a post at the end of the thread; its number is the thread's next one."""
+async def reply(thread: Thread, author: User, body: str, *, follow_up: bool = False) -> Post:
+    """Add a post at the end of the thread; its number is the thread's next one. `follow_up`
+    is carried on its PostCreated event (a poll's follow-up, for the features that care)."""
     body = body.strip()
     errors: dict[str, str] = {}
     _check_body(errors, body)
@@ -404,7 +413,9 @@ async def reply(thread: Thread, author: User, body: str) -> Post:
             thread=thread, number=number, author=author, body=body, html=html, created_at=moment,
             held=held,
         )  # fmt: skip
-        await _after_create(thread, post, screened, _count_new_reply)
+        await _after_create(
+            thread, post, screened, lambda t, p: _count_new_reply(t, p, follow_up=follow_up)
+        )
     thread.post_count = number
     post.thread = thread
     return post
@@ -426,6 +437,7 @@ async def _count_new_thread(thread: Thread, post: Post, opened_for_member: bool 
     await Category.filter(id=thread.category_id).update(
         thread_count=F("thread_count") + 1, post_count=F("post_count") + 1
     )
+    await tagging.count(thread, +1)
     await events.record(
         events.ThreadCreated(
             actor_id=post.author_id, thread_id=thread.id, post_id=post.id,
@@ -434,12 +446,14 @@ async def _count_new_thread(thread: Thread, post: Post, opened_for_member: bool 
     )  # fmt: skip
 
 
-async def _count_new_reply(thread: Thread, post: Post) -> None:
+async def _count_new_reply(thread: Thread, post: Post, follow_up: bool = False) -> None:
     """Counters, last activity and the event for a reply everyone can now see."""
     await Thread.filter(id=thread.id).update(reply_count=F("reply_count") + 1)
     await Thread.filter(id=thread.id, last_posted_at__lte=post.created_at).update(
         last_posted_at=post.created_at, last_poster_id=post.author_id
     )
+    if thread.tags:
+        await tagging.touched(thread.id, post.created_at)
     await Category.filter(id=thread.category_id).update(post_count=F("post_count") + 1)
     if post.author_id != thread.author_id:
         if thread.first_reply_at is None:
@@ -452,7 +466,11 @@ async def _count_new_reply(thread: Thread, post: Post) -> None:
             )
     await events.record(
         events.PostCreated(
-            actor_id=post.author_id, post_id=post.id, thread_id=thread.id, number=post.number
+            actor_id=post.author_id,
+            post_id=post.id,
+            thread_id=thread.id,
+            number=post.number,
+            follow_up=follow_up,
         )
     )
 
@@ -474,43 +492,60 @@ async def approve_post(post: Post, actor: User) -> bool:
 
 
 async def edit_post(
-    post: Post, editor: User, *, body: str, title: str | None = None, reason: str = ""
+    post: Post,
+    editor: User,
+    *,
+    body: str,
+    title: str | None = None,
+    reason: str = "",
+    tags: list[str] | None = None,
 ) -> Post:
-    """Change a post's text (and the thread's title, for an opening post); the old text is kept.
-    Staff changing someone else's post give a reason, which its author is shown."""
+    """Change a post's text (and the thread's title and tags, for an opening post; tags None
+    leaves them); the old text is kept. Staff changing the text of someone else's post give a
+    reason, which its author is shown (changing only the tags needs none)."""
     body, reason = body.strip(), reason.strip()
     thread = post.thread
     new_title = " ".join(title.split()) if title is not None and post.number == 1 else None
     errors: dict[str, str] = {}
     by_staff = editor.id != post.author_id
-    if by_staff:
+    title_changed = new_title is not None and new_title != thread.title
+    text_changed = body != post.body or title_changed
+    if by_staff and text_changed:
         check_length(errors, "reason", reason, minimum=3, maximum=500, label=_("Reason"))
     if new_title is not None:
         check_length(
             errors, "title", new_title, minimum=TITLE_MIN, maximum=TITLE_MAX, label=_("Title")
         )
     _check_body(errors, body)
+    chosen = None
+    if tags is not None and post.number == 1:
+        chosen = await tagging.check(errors, tags)
     if errors:
         raise Invalid(errors)
-    title_changed = new_title is not None and new_title != thread.title
-    if body == post.body and not title_changed:
+    tags_changed = chosen is not None and [t.slug for t in chosen] != thread.tags.split()
+    if not text_changed and not tags_changed:
         return post
-    html = await _render(body)
+    html = await _render(body) if text_changed else post.html
     async with in_transaction():
-        revision = await PostRevision.create(
-            post=post, body=post.body, title=thread.title if post.number == 1 else None,
-            editor=editor, reason=reason if by_staff else "",
-        )  # fmt: skip
-        post.body, post.html, post.edited_at = body, html, now()
-        post.edit_count += 1
-        post.edit_reason = reason if by_staff else ""
-        await post.save(update_fields=["body", "html", "edited_at", "edit_count", "edit_reason"])
-        if title_changed:
-            thread.title, thread.slug = new_title, slugify(new_title)
-            await thread.save(update_fields=["title", "slug"])
-        await events.record(
-            events.PostEdited(actor_id=editor.id, post_id=post.id, revision_id=revision.id)
-        )
+        if text_changed:
+            revision = await PostRevision.create(
+                post=post, body=post.body, title=thread.title if post.number == 1 else None,
+                editor=editor, reason=reason if by_staff else "",
+            )  # fmt: skip
+            post.body, post.html, post.edited_at = body, html, now()
+            post.edit_count += 1
+            post.edit_reason = reason if by_staff else ""
+            await post.save(
+                update_fields=["body", "html", "edited_at", "edit_count", "edit_reason"]
+            )
+            if title_changed:
+                thread.title, thread.slug = new_title, slugify(new_title)
+                await thread.save(update_fields=["title", "slug"])
+            await events.record(
+                events.PostEdited(actor_id=editor.id, post_id=post.id, revision_id=revision.id)
+            )
+        if chosen is not None and tags_changed:
+            await tagging.write(thread, chosen, counted=_counted(thread))
     return post
 
 
@@ -534,6 +569,7 @@ async def delete_post(post: Post, actor: User) -> None:
                 thread_count=F("thread_count") - 1,
                 post_count=F("post_count") - (thread.reply_count + 1),
             )
+            await tagging.count(thread, -1)
         else:
             updates: dict[str, Any] = {"reply_count": F("reply_count") - 1}
             if thread.solution_post_id == post.id:
@@ -564,6 +600,7 @@ async def restore_post(post: Post, actor: User) -> None:
                 thread_count=F("thread_count") + 1,
                 post_count=F("post_count") + (thread.reply_count + 1),
             )
+            await tagging.count(thread, +1)
         else:
             await Thread.filter(id=thread.id).update(reply_count=F("reply_count") + 1)
             await Category.filter(id=thread.category_id).update(post_count=F("post_count") + 1)
@@ -734,6 +771,8 @@ async def merge_threads(source: Thread, target: Thread) -> None:
             await Thread.filter(id=target.id, last_posted_at__lt=latest).update(
                 last_posted_at=latest
             )
+            if target.tags:
+                await tagging.touched(target.id, latest)
         await Thread.filter(id=source.id).update(
             deleted_at=now(), post_count=0, reply_count=0, solution_post_id=None,
             solution_number=None, **_notice("merged", f"{target.id}"),
@@ -742,6 +781,7 @@ async def merge_threads(source: Thread, target: Thread) -> None:
             await Category.filter(id=source.category_id).update(
                 thread_count=F("thread_count") - 1, post_count=F("post_count") - len(shown)
             )
+            await tagging.count(source, -1)
             await Category.filter(id=target.category_id).update(
                 post_count=F("post_count") + len(shown)
             )
@@ -835,6 +875,12 @@ class ThreadList:
     threads: list[Thread]
     # The keyset cursor of the next page, or None on the last page.
     next_cursor: str | None
+
+
+# A feature that gives a kind of category other orders or filters (ideas: top voted, by
+# status) lists its page here, by category kind: an async (category, query parameters) ->
+# ThreadList, or None for the default page (latest first, pinned threads on top).
+category_listers: dict[str, Any] = {}
 
 
 def _parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:

@@ -186,9 +186,9 @@ async def test_tracked_threads_show_how_many_posts_are_new(client, member, other
         await make_reply(thread, other_member, f"News {n}")
     assert await _kinds(member) == []  # tracking counts, it does not notify
     page = (await client.get("/")).text
-    assert ">2 new</a>" in page
+    assert ">2 unread</a>" in page
     await client.get(thread.url)
-    assert "2 new" not in (await client.get("/")).text
+    assert "2 unread" not in (await client.get("/")).text
 
 
 async def test_a_topic_switched_off_is_not_notified(client, member, other_member):
