@@ -58,6 +58,18 @@ def current_timezone() -> str:
     return _timezone.get()
 
 
+def local_moment(text: str) -> datetime | None:
+    """A `datetime-local` form value ("2027-01-31T09:30") in the reader's time zone, as UTC;
+    None when it is not a date and time."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(current_timezone()))
+    return moment.astimezone(UTC)
+
+
 def activate(language: str, timezone: str = DEFAULT_TIMEZONE) -> None:
     """Use this language and time zone for the rest of the current request or task."""
     _language.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)

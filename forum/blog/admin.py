@@ -3,9 +3,8 @@ page with its versions, comments, correction and workflow actions."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from starlette.requests import Request
@@ -140,17 +139,6 @@ async def review(request: Request) -> Response:
     return await _review(request, await _post_or_404(request))
 
 
-def local_moment(text: str) -> datetime | None:
-    """A `datetime-local` value ("2027-01-31T09:30") in the reader's time zone, as UTC."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(i18n.current_timezone()))
-    return moment.astimezone(UTC)
-
-
 async def act(request: Request) -> Response:
     """One move of the workflow; a refused one comes back with the reason beside its field."""
     post = await _post_or_404(request)
@@ -160,7 +148,7 @@ async def act(request: Request) -> Response:
     try:
         publish_at = None
         if action == "schedule":
-            publish_at = local_moment(form["publish_at"])
+            publish_at = i18n.local_moment(form["publish_at"])
             if publish_at is None:
                 raise Invalid({"publish_at": _("Choose a date and a time.")})
         await service.move(post, request.user, action, note=form["note"], publish_at=publish_at)

@@ -18,7 +18,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q, Subquery
 from tortoise.transactions import in_transaction
 
-from forum import db
+from forum import db, keyset
 from forum.accounts.models import User
 from forum.forms import Invalid
 from forum.i18n import gettext as _
@@ -258,15 +258,6 @@ async def top_voted(
     return ThreadList(ordered, f"{last['vote_count']}-{last['id']}" if last else None)
 
 
-def _parse_latest_cursor(cursor: str | None) -> tuple[datetime, int] | None:
-    """The latest list's cursor, "<unix microseconds>-<id>" (as threads writes it)."""
-    try:
-        micros, thread_id = (cursor or "").split("-")
-        return datetime.fromtimestamp(int(micros) / 1_000_000, UTC), int(thread_id)
-    except ValueError:
-        return None
-
-
 async def latest_with_status(
     category: Category, status: str, cursor: str | None = None, limit: int | None = None
 ) -> ThreadList:
@@ -277,7 +268,7 @@ async def latest_with_status(
     query = Thread.filter(
         category_id=category.id, deleted_at__isnull=True, held=False, id__in=Subquery(ids)
     )
-    if position := _parse_latest_cursor(cursor):
+    if position := keyset.parse(cursor):
         moment, thread_id = position
         query = query.filter(
             Q(last_posted_at__lt=moment) | Q(last_posted_at=moment, id__lt=thread_id)
@@ -288,7 +279,7 @@ async def latest_with_status(
         .select_related("category", "author", "last_poster")
     )
     last = rows[limit - 1] if len(rows) > limit else None
-    next_cursor = f"{int(last.last_posted_at.timestamp() * 1_000_000)}-{last.id}" if last else None
+    next_cursor = keyset.make(last.last_posted_at, last.id) if last else None
     return ThreadList(rows[:limit], next_cursor)
 
 

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from tortoise import Tortoise
 
-from forum import db
+from forum import db, keyset
 from forum.accounts import service as accounts
 from forum.notifications.models import MUTED, NORMAL, UNSET
 from forum.notifications.service import new_since
@@ -66,19 +65,10 @@ def _unread(user: Any) -> tuple[str, list[Any], str]:
 QUERIES = {"new": _new, "unread": _unread}
 
 
-def _parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
-    """ "<unix microseconds>-<id>" -> (moment, id); anything malformed means the first page."""
-    try:
-        micros, thread_id = (cursor or "").split("-")
-        return datetime.fromtimestamp(int(micros) / 1_000_000, UTC), int(thread_id)
-    except ValueError:
-        return None
-
-
 async def threads(user: Any, kind: str, cursor: str | None = None) -> Listing:
     """A page of the member's new (newest first) or unread (latest activity first) threads."""
     where, params, column = QUERIES[kind](user)
-    if position := _parse_cursor(cursor):
+    if position := keyset.parse(cursor):
         moment, thread_id = position
         where += f" AND (t.{column} < ? OR (t.{column} = ? AND t.id < ?))"
         params += [moment, moment, thread_id]
@@ -97,7 +87,7 @@ async def threads(user: Any, kind: str, cursor: str | None = None) -> Listing:
     next_cursor = None
     if len(rows) > PAGE_SIZE and page:
         last = page[-1]
-        next_cursor = f"{int(getattr(last, column).timestamp() * 1_000_000)}-{last.id}"
+        next_cursor = keyset.make(getattr(last, column), last.id)
     return Listing(page, next_cursor)
 
 

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -35,18 +34,6 @@ AWAITING_LIMIT = 20
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def local_moment(text: str) -> datetime | None:
-    """A `datetime-local` value ("2027-01-31T09:30") in the reader's time zone, as UTC; None
-    when it is not a date and time. (The blog's editors parse theirs the same way.)"""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(i18n.current_timezone()))
-    return moment.astimezone(UTC)
 
 
 # --- Reading
@@ -188,7 +175,7 @@ async def create_poll(
             limit = int(raw) if int(raw) < len(texts) else None
     closing = None
     if closes_at.strip():
-        closing = local_moment(closes_at)
+        closing = i18n.local_moment(closes_at)
         if closing is None:
             errors["closes_at"] = _("Choose a date and a time.")
         elif closing <= now():

@@ -8,12 +8,11 @@ not shown: the list says the post is no longer available.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.expressions import Q
 
-from forum import db
+from forum import db, keyset
 from forum import permissions as can
 from forum.accounts.models import User
 from forum.forms import Invalid
@@ -88,20 +87,11 @@ class BookmarkPage:
     next_cursor: str | None
 
 
-def _parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
-    """ "<unix microseconds>-<id>" -> (moment, id); anything malformed means the first page."""
-    try:
-        micros, bookmark_id = (cursor or "").split("-")
-        return datetime.fromtimestamp(int(micros) / 1_000_000, UTC), int(bookmark_id)
-    except ValueError:
-        return None
-
-
 async def page(user: User, cursor: str | None = None) -> BookmarkPage:
     """The member's bookmarks, newest first, a page at a time: keyset on (created_at, id) from
     the (user, created_at) index, with each post, its author and its thread in the same read."""
     query = Bookmark.filter(user_id=user.id)
-    if position := _parse_cursor(cursor):
+    if position := keyset.parse(cursor):
         moment, bookmark_id = position
         query = query.filter(Q(created_at__lt=moment) | Q(created_at=moment, id__lt=bookmark_id))
     rows = await (
@@ -112,7 +102,7 @@ async def page(user: User, cursor: str | None = None) -> BookmarkPage:
     next_cursor = None
     if len(rows) > PAGE_SIZE:
         last = rows[PAGE_SIZE - 1]
-        next_cursor = f"{int(last.created_at.timestamp() * 1_000_000)}-{last.id}"
+        next_cursor = keyset.make(last.created_at, last.id)
     return BookmarkPage(rows[:PAGE_SIZE], next_cursor)
 
 

@@ -15,7 +15,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from forum import events, markup, permissions, ratelimit
+from forum import events, keyset, markup, permissions, ratelimit
 from forum.accounts.models import User
 from forum.forms import Invalid, check_length, required_length
 from forum.i18n import gettext as _
@@ -883,19 +883,6 @@ class ThreadList:
 category_listers: dict[str, Any] = {}
 
 
-def _parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
-    """ "<unix microseconds>-<id>" -> (moment, id); anything malformed means the first page."""
-    try:
-        micros, thread_id = (cursor or "").split("-")
-        return datetime.fromtimestamp(int(micros) / 1_000_000, UTC), int(thread_id)
-    except ValueError:
-        return None
-
-
-def _cursor(thread: Thread) -> str:
-    return f"{int(thread.last_posted_at.timestamp() * 1_000_000)}-{thread.id}"
-
-
 async def latest_threads(
     category: Category | None = None, cursor: str | None = None, limit: int = THREADS_PER_PAGE
 ) -> ThreadList:
@@ -905,7 +892,7 @@ async def latest_threads(
         query = query.filter(category_id=category.id)
     else:
         query = query.filter(category__archived=False)
-    position = _parse_cursor(cursor)
+    position = keyset.parse(cursor)
     if position:
         moment, thread_id = position
         query = query.filter(
@@ -916,7 +903,11 @@ async def latest_threads(
         .limit(limit + 1)
         .select_related("category", "author", "last_poster")
     )
-    next_cursor = _cursor(rows[limit - 1]) if len(rows) > limit else None
+    next_cursor = (
+        keyset.make(rows[limit - 1].last_posted_at, rows[limit - 1].id)
+        if len(rows) > limit
+        else None
+    )
     return ThreadList(rows[:limit], next_cursor)
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from tortoise.expressions import F, Q, Subquery
 from tortoise.transactions import in_transaction
 
+from forum import keyset
 from forum.forms import Invalid, check_length
 from forum.i18n import gettext as _
 from forum.text import slugify
@@ -209,19 +210,6 @@ async def touched(thread_id: int, moment: datetime) -> None:
 # --- A tag's page: its threads by last activity, paged by keyset on thread_tag's index
 
 
-def _parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
-    """ "<unix microseconds>-<thread id>", as the latest lists write it; else the first page."""
-    try:
-        micros, thread_id = (cursor or "").split("-")
-        return datetime.fromtimestamp(int(micros) / 1_000_000, UTC), int(thread_id)
-    except ValueError:
-        return None
-
-
-def _cursor(thread: Thread) -> str:
-    return f"{int(thread.last_posted_at.timestamp() * 1_000_000)}-{thread.id}"
-
-
 # What a tag page (and its feed) shows: threads a guest can read. Archived categories' threads
 # stay: a tag gathers answers on a subject, and those remain worth finding.
 SHOWN = {"thread__deleted_at__isnull": True, "thread__held": False}
@@ -233,7 +221,7 @@ async def tagged_threads(
     """A page of the tag's threads, newest activity first, and the next page's cursor."""
     limit = limit or TAGS_PER_PAGE
     query = ThreadTag.filter(tag_id=tag.id, **SHOWN)
-    position = _parse_cursor(cursor)
+    position = keyset.parse(cursor)
     if position:
         moment, thread_id = position
         query = query.filter(
@@ -245,5 +233,9 @@ async def tagged_threads(
         .select_related("thread__category", "thread__author", "thread__last_poster")
     )
     threads = [row.thread for row in rows]
-    next_cursor = _cursor(threads[limit - 1]) if len(threads) > limit else None
+    next_cursor = (
+        keyset.make(threads[limit - 1].last_posted_at, threads[limit - 1].id)
+        if len(threads) > limit
+        else None
+    )
     return threads[:limit], next_cursor
