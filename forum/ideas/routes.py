@@ -12,16 +12,14 @@ from forum.ideas import service
 from forum.ideas.context import status_form
 from forum.ideas.models import Idea
 from forum.permissions import ensure
-from forum.threads import service as threads
+from forum.threads import routes as threads_routes
 from forum.threads.models import Thread
-from forum.web import field, form_data, not_found, redirect, render
+from forum.web import field, form_data, redirect, render
 
 
 async def _idea_thread(request: Request) -> tuple[Thread, Idea | None]:
     """The thread (404 when deleted, or held from this reader) and its idea, if it has one."""
-    thread = await threads.get_thread(request.path_params["thread_id"])
-    if thread is None or (thread.held and not can.view_held(request.user, thread)):
-        raise not_found()
+    thread = await threads_routes.thread_or_404(request)
     return thread, await service.get_idea(thread.id)
 
 

@@ -16,18 +16,10 @@ from forum.permissions import ensure
 from forum.polls import service
 from forum.polls.models import Poll
 from forum.threads import routes as threads_routes
-from forum.threads import service as threads
 from forum.threads.models import Thread
 from forum.web import field, form_data, not_found, redirect, render
 
 FIELDS = ("question", "options", "kind", "max_choices", "closes_at")
-
-
-async def _thread_or_404(request: Request) -> Thread:
-    thread = await threads.get_thread(request.path_params["thread_id"])
-    if thread is None or (thread.held and not can.view_held(request.user, thread)):
-        raise not_found()
-    return thread
 
 
 async def _poll_or_404(request: Request) -> Poll:
@@ -42,7 +34,7 @@ def _at_poll(thread: Thread) -> str:
 
 
 async def add_poll(request: Request) -> Response:
-    thread = await _thread_or_404(request)
+    thread = await threads_routes.thread_or_404(request)
     existing = await service.poll_of_thread(thread.id)
     if request.method == "GET" and thread.slug == "poll":
         if existing or not can.add_poll(request.user, thread):

@@ -11,21 +11,13 @@ from forum import permissions as can
 from forum.forms import Invalid
 from forum.permissions import ensure
 from forum.threads import bookmarks
-from forum.threads import service as threads
-from forum.threads.models import Post
-from forum.web import field, form_data, not_found, redirect, render, safe_next
-
-
-async def _post_or_404(request: Request) -> Post:
-    post = await threads.get_post(request.path_params["post_id"])
-    if post is None or (post.held and not can.view_held(request.user, post)):
-        raise not_found()
-    return post
+from forum.threads import routes as threads_routes
+from forum.web import field, form_data, redirect, render, safe_next
 
 
 async def bookmark(request: Request) -> Response:
     """POST from a post's actions (no note) or from the note form; GET shows the note form."""
-    post = await _post_or_404(request)
+    post = await threads_routes.post_or_404(request)
     ensure(can.bookmark(request.user, post))
     saved = await bookmarks.get(request.user, post)
     values = {"note": saved.note if saved else "", "next": request.query_params.get("next", "")}

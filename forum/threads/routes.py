@@ -66,7 +66,8 @@ async def category_page(request: Request) -> Response:
     )  # fmt: skip
 
 
-async def _thread_or_404(request: Request) -> Thread:
+async def thread_or_404(request: Request) -> Thread:
+    """The thread the path names, if this reader may see it (other features' routes use it)."""
     thread = await service.get_thread(request.path_params["thread_id"])
     if thread is None or (thread.held and not can.view_held(request.user, thread)):
         raise not_found()
@@ -75,7 +76,7 @@ async def _thread_or_404(request: Request) -> Thread:
 
 async def thread_page(request: Request) -> Response:
     try:
-        thread = await _thread_or_404(request)
+        thread = await thread_or_404(request)
     except HTTPException:
         # A thread merged into another sends its old links there; staff still read (and can
         # restore) a deleted one.
@@ -149,7 +150,7 @@ async def new_thread(request: Request) -> Response:
 
 
 async def reply(request: Request) -> Response:
-    thread = await _thread_or_404(request)
+    thread = await thread_or_404(request)
     ensure(can.reply(request.user, thread))
     if request.method == "GET":
         # The reply page without JavaScript: the form, with a quoted post when asked.
@@ -176,7 +177,8 @@ async def reply(request: Request) -> Response:
     return redirect(post.url)
 
 
-async def _post_or_404(request: Request) -> Post:
+async def post_or_404(request: Request) -> Post:
+    """The post the path names, if this reader may see it (other features' routes use it)."""
     post = await service.get_post(request.path_params["post_id"])
     if post is None or (post.held and not can.view_held(request.user, post)):
         raise not_found()
@@ -184,12 +186,12 @@ async def _post_or_404(request: Request) -> Post:
 
 
 async def post_link(request: Request) -> Response:
-    post = await _post_or_404(request)
+    post = await post_or_404(request)
     return redirect(post.url)
 
 
 async def edit_post(request: Request) -> Response:
-    post = await _post_or_404(request)
+    post = await post_or_404(request)
     ensure(can.edit_post(request.user, post))
     thread = post.thread
     values = {"title": thread.title, "body": post.body, "reason": ""}
@@ -222,28 +224,28 @@ async def edit_post(request: Request) -> Response:
 
 
 async def delete_post(request: Request) -> Response:
-    post = await _post_or_404(request)
+    post = await post_or_404(request)
     ensure(can.delete_post(request.user, post))
     await service.delete_post(post, request.user)
     return redirect(post.thread.category.url if post.number == 1 else post.url)
 
 
 async def like_post(request: Request) -> Response:
-    post = await _post_or_404(request)
+    post = await post_or_404(request)
     ensure(can.like(request.user, post))
     await service.like(post, request.user)
     return redirect(post.url)
 
 
 async def unlike_post(request: Request) -> Response:
-    post = await _post_or_404(request)
+    post = await post_or_404(request)
     ensure(can.signed_in(request.user))
     await service.unlike(post, request.user)
     return redirect(post.url)
 
 
 async def mark_solution(request: Request) -> Response:
-    post = await _post_or_404(request)
+    post = await post_or_404(request)
     ensure(can.mark_solution(request.user, post.thread))
     try:
         await service.mark_solution(post, request.user)
@@ -253,14 +255,14 @@ async def mark_solution(request: Request) -> Response:
 
 
 async def unmark_solution(request: Request) -> Response:
-    thread = await _thread_or_404(request)
+    thread = await thread_or_404(request)
     ensure(can.mark_solution(request.user, thread))
     await service.unmark_solution(thread, request.user)
     return redirect(thread.url)
 
 
 async def post_revisions(request: Request) -> Response:
-    post = await _post_or_404(request)
+    post = await post_or_404(request)
     ensure(can.view_revisions(request.user, post))
     return await render(
         request, "threads/revisions.html",
