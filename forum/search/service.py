@@ -199,6 +199,9 @@ async def _candidates(
     query: text.Query, filters: Filters, *, title_only: bool, limit: int
 ) -> list[dict[str, Any]]:
     source, condition, params = _match_sql(query, title_only=title_only)
+    # Newest matches first, by the index's own key: FTS5 walks its rowids in order and stops
+    # at the LIMIT (ordering by the post's id, the same number, sorts every match first).
+    newest = "d.rowid" if db.dialect() == "sqlite" else "d.id"
     where, filter_params = _filter_sql(filters)
     if title_only:
         # Every post carries its thread's title: a title match is counted on the opening post.
@@ -208,7 +211,7 @@ async def _candidates(
         f" t.solution_post_id IS NOT NULL AS solved"
         f" FROM {source} JOIN thread t ON t.id = p.thread_id"
         f" WHERE {condition} AND {where}"
-        f" ORDER BY p.id DESC LIMIT ?",
+        f" ORDER BY {newest} DESC LIMIT ?",
         *params, *filter_params, limit,
     )  # fmt: skip
 
