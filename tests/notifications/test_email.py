@@ -65,6 +65,8 @@ async def test_sign_up_mails_a_link_that_confirms_the_address_and_welcomes(clien
     text, html = _parts(welcome)
     assert "How to get help" in text and "How to get help" in html
     assert "http://127.0.0.1:8000/settings/notifications" in text
+    assert "http://127.0.0.1:8000/settings/interests" in text
+    assert 'href="http://127.0.0.1:8000/settings/interests"' in html
     assert welcome["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
     await client.get(_link(verify, "/verify/"))  # a second click welcomes nobody twice
