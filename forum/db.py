@@ -88,13 +88,25 @@ async def ping() -> None:
     await Tortoise.get_connection("default").execute_query("SELECT 1")
 
 
-async def fetch(sql: str, *params: Any) -> list[dict[str, Any]]:
-    """A read-only query written once for both databases: `?` placeholders (turned into $1, $2
-    on PostgreSQL). For the few reports the ORM cannot express, such as counts per day."""
+def _placeholders(sql: str) -> str:
+    """`?` placeholders as this database takes them ($1, $2 on PostgreSQL)."""
     if dialect() == "postgres":
-        numbers = iter(range(1, len(params) + 1))
+        numbers = iter(range(1, sql.count("?") + 1))
         sql = re.sub(r"\?", lambda _: f"${next(numbers)}", sql)
-    return await Tortoise.get_connection("default").execute_query_dict(sql, list(params))
+    return sql
+
+
+async def fetch(sql: str, *params: Any) -> list[dict[str, Any]]:
+    """A read-only query written once for both databases with `?` placeholders. For the few
+    reports the ORM cannot express, such as counts per day."""
+    connection = Tortoise.get_connection("default")
+    return await connection.execute_query_dict(_placeholders(sql), list(params))
+
+
+async def execute(sql: str, *params: Any) -> None:
+    """A write the ORM cannot express (such as setting each row from another table), written
+    once for both databases with `?` placeholders."""
+    await Tortoise.get_connection("default").execute_query(_placeholders(sql), list(params))
 
 
 def epoch(column: str) -> str:

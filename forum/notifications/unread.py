@@ -10,11 +10,8 @@ key. The tabs' counts stop at 21 rows ("20+").
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
-
-from tortoise import Tortoise
 
 from forum import db, keyset
 from forum.accounts import service as accounts
@@ -111,16 +108,7 @@ async def dismiss(user: Any, kind: str) -> None:
         await accounts.dismiss_new(user)
         return
     latest = "(SELECT t.post_count FROM thread t WHERE t.id = thread_watch.thread_id)"
-    await _execute(
+    await db.execute(
         f"UPDATE thread_watch SET last_read = {latest} WHERE user_id = ? AND last_read < {latest}",
         user.id,
     )
-
-
-async def _execute(sql: str, *params: Any) -> None:
-    """A write the ORM cannot say (each row set from its thread's own count), written once for
-    both databases with `?` placeholders as db.fetch takes them."""
-    if db.dialect() == "postgres":
-        numbers = iter(range(1, len(params) + 1))
-        sql = re.sub(r"\?", lambda _: f"${next(numbers)}", sql)
-    await Tortoise.get_connection("default").execute_query(sql, list(params))
