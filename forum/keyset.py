@@ -6,6 +6,12 @@ its `?after=` the same way."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypeVar
+
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+Q_ = TypeVar("Q_", bound=QuerySet)
 
 
 def parse(cursor: str | None) -> tuple[datetime, int] | None:
@@ -19,3 +25,12 @@ def parse(cursor: str | None) -> tuple[datetime, int] | None:
 
 def make(moment: datetime, row_id: int) -> str:
     return f"{int(moment.timestamp() * 1_000_000)}-{row_id}"
+
+
+def older(query: Q_, cursor: str | None, moment: str = "last_posted_at", key: str = "id") -> Q_:
+    """The query narrowed to the rows after the cursor, in (moment, key) descending order."""
+    position = parse(cursor)
+    if position is None:
+        return query
+    at, row_id = position
+    return query.filter(Q(**{f"{moment}__lt": at}) | Q(**{moment: at, f"{key}__lt": row_id}))

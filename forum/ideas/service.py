@@ -15,16 +15,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q, Subquery
+from tortoise.expressions import F, Subquery
 from tortoise.transactions import in_transaction
 
-from forum import db, keyset
+from forum import db
 from forum.accounts.models import User
 from forum.forms import Invalid
 from forum.i18n import gettext as _
 from forum.ideas.models import STATUSES, Idea, IdeaStatusChange, IdeaVote
 from forum.moderation.service import audit
 from forum.notifications import service as notifications
+from forum.threads import service as threads
 from forum.threads.models import Category, Thread
 from forum.threads.service import THREADS_PER_PAGE, ThreadList
 
@@ -242,7 +243,7 @@ async def top_voted(
     sql += f" ORDER BY i.vote_count DESC, i.id DESC LIMIT {int(limit) + 1}"
     rows = await db.fetch(sql, *params)
     shown = rows[:limit]
-    threads = {
+    by_id = {
         thread.id: thread
         for thread in await Thread.filter(id__in=[row["id"] for row in shown]).select_related(
             "category", "author", "last_poster"
@@ -250,7 +251,7 @@ async def top_voted(
     }
     ordered = []
     for row in shown:
-        if thread := threads.get(row["id"]):
+        if thread := by_id.get(row["id"]):
             thread.idea = Idea(id=row["id"], category_id=category.id, vote_count=row["vote_count"],
                                status=row["status"], status_note=row["status_note"])  # fmt: skip
             ordered.append(thread)
@@ -265,22 +266,7 @@ async def latest_with_status(
     keyset (last_posted_at, id) like every thread list."""
     limit = limit or PER_PAGE
     ids = Idea.filter(category_id=category.id, status=_status_filter(status) or "").values("id")
-    query = Thread.filter(
-        category_id=category.id, deleted_at__isnull=True, held=False, id__in=Subquery(ids)
-    )
-    if position := keyset.parse(cursor):
-        moment, thread_id = position
-        query = query.filter(
-            Q(last_posted_at__lt=moment) | Q(last_posted_at=moment, id__lt=thread_id)
-        )
-    rows = await (
-        query.order_by("-last_posted_at", "-id")
-        .limit(limit + 1)
-        .select_related("category", "author", "last_poster")
-    )
-    last = rows[limit - 1] if len(rows) > limit else None
-    next_cursor = keyset.make(last.last_posted_at, last.id) if last else None
-    return ThreadList(rows[:limit], next_cursor)
+    return await threads.latest_threads(category, cursor, limit, within=Subquery(ids))
 
 
 @dataclass

@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tortoise.expressions import Q
-
 from forum import db, keyset
 from forum import permissions as can
 from forum.accounts.models import User
@@ -91,9 +89,7 @@ async def page(user: User, cursor: str | None = None) -> BookmarkPage:
     """The member's bookmarks, newest first, a page at a time: keyset on (created_at, id) from
     the (user, created_at) index, with each post, its author and its thread in the same read."""
     query = Bookmark.filter(user_id=user.id)
-    if position := keyset.parse(cursor):
-        moment, bookmark_id = position
-        query = query.filter(Q(created_at__lt=moment) | Q(created_at=moment, id__lt=bookmark_id))
+    query = keyset.older(query, cursor, moment="created_at")
     rows = await (
         query.order_by("-created_at", "-id")
         .limit(PAGE_SIZE + 1)

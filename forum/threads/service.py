@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from forum import events, keyset, markup, permissions, ratelimit
@@ -884,22 +884,23 @@ category_listers: dict[str, Any] = {}
 
 
 async def latest_threads(
-    category: Category | None = None, cursor: str | None = None, limit: int = THREADS_PER_PAGE
+    category: Category | None = None,
+    cursor: str | None = None,
+    limit: int = THREADS_PER_PAGE,
+    within: Any = None,
 ) -> ThreadList:
-    """Threads by last activity, newest first, paged by keyset (last_posted_at, id)."""
+    """Threads by last activity, newest first, paged by keyset (last_posted_at, id); `within`
+    (a subquery of thread ids) narrows them, as an ideas category's status filter does."""
     query = Thread.filter(deleted_at__isnull=True, held=False)
     if category is not None:
         query = query.filter(category_id=category.id)
     else:
         query = query.filter(category__archived=False)
-    position = keyset.parse(cursor)
-    if position:
-        moment, thread_id = position
-        query = query.filter(
-            Q(last_posted_at__lt=moment) | Q(last_posted_at=moment, id__lt=thread_id)
-        )
+    if within is not None:
+        query = query.filter(id__in=within)
     rows = await (
-        query.order_by("-last_posted_at", "-id")
+        keyset.older(query, cursor)
+        .order_by("-last_posted_at", "-id")
         .limit(limit + 1)
         .select_related("category", "author", "last_poster")
     )

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.expressions import F, Q, Subquery
+from tortoise.expressions import F, Subquery
 from tortoise.transactions import in_transaction
 
 from forum import keyset
@@ -220,13 +220,7 @@ async def tagged_threads(
 ) -> tuple[list[Thread], str | None]:
     """A page of the tag's threads, newest activity first, and the next page's cursor."""
     limit = limit or TAGS_PER_PAGE
-    query = ThreadTag.filter(tag_id=tag.id, **SHOWN)
-    position = keyset.parse(cursor)
-    if position:
-        moment, thread_id = position
-        query = query.filter(
-            Q(last_posted_at__lt=moment) | Q(last_posted_at=moment, thread_id__lt=thread_id)
-        )
+    query = keyset.older(ThreadTag.filter(tag_id=tag.id, **SHOWN), cursor, key="thread_id")
     rows = await (
         query.order_by("-last_posted_at", "-thread_id")
         .limit(limit + 1)
