@@ -19,6 +19,7 @@ from forum.i18n import gettext as _
 from forum.notifications import service as notifications
 from forum.polls.models import Poll, PollOption, PollVote
 from forum.text import fold
+from forum.threads import service as threads
 from forum.threads.models import Post, Thread
 
 QUESTION_MIN, QUESTION_MAX = 5, 200
@@ -194,6 +195,7 @@ async def create_poll(
             )  # fmt: skip
             for position, text in enumerate(texts):
                 await PollOption.create(poll=poll, position=position, text=text)
+            await threads.mark_poll(thread)
     except IntegrityError:
         # Someone added one at the same moment: the thread carries one poll at most.
         raise Invalid({"form": _("This thread already has a poll.")}) from None

@@ -77,6 +77,8 @@ class Thread(Model):
     solution_number = fields.IntField(null=True)
     # The slugs of its tags, space-separated, so lists show them without another query.
     tags = fields.CharField(max_length=250, default="", db_default="")
+    # Carries a poll (set by the polls feature): a thread page without one reads nothing more.
+    has_poll = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "thread"

@@ -709,6 +709,12 @@ async def set_locked(thread: Thread, locked: bool, reason: str = "") -> None:
     thread.locked = locked
 
 
+async def mark_poll(thread: Thread) -> None:
+    """The thread now carries a poll (call it in the transaction that adds the poll)."""
+    await Thread.filter(id=thread.id).update(has_poll=True)
+    thread.has_poll = True
+
+
 async def set_pinned(thread: Thread, pinned: bool, globally: bool = False) -> None:
     """Pin to the top of its category (and, globally, of the latest page), or unpin."""
     await Thread.filter(id=thread.id).update(pinned=pinned, pinned_globally=pinned and globally)
