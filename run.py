@@ -18,9 +18,14 @@ from forum.settings import settings
 
 
 async def _with_database(work: Callable[[], Awaitable[Any]]) -> Any:
+    from forum import pagecache
+
     await Tortoise.init(config=db.tortoise_config())
     try:
-        return await work()
+        result = await work()
+        # A command may have changed what guests see; running servers must not serve old pages.
+        await pagecache.bump()
+        return result
     finally:
         await Tortoise.close_connections()
 

@@ -9,13 +9,14 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from tortoise import Tortoise
 from tortoise.context import get_current_context
 
-from forum import db, errors, web, worker
+from forum import db, errors, pagecache, web, worker
 from forum.accounts import routes as accounts_routes
 from forum.advocacy import admin as advocacy_admin
 from forum.advocacy import context as advocacy_context
@@ -127,7 +128,11 @@ def create_app() -> Starlette:
     ]
     return Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(SessionMiddleware)],
+        middleware=[
+            Middleware(GZipMiddleware, minimum_size=1000, compresslevel=pagecache.COMPRESS_LEVEL),
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(SessionMiddleware),
+        ],
         exception_handlers={HTTPException: errors.http_exception, 500: errors.server_error},
         lifespan=lifespan,
     )

@@ -15,6 +15,7 @@ MODEL_MODULES = [
     "forum.events",
     "forum.site.models",
     "forum.ratelimit",
+    "forum.pagecache",
     "forum.accounts.models",
     "forum.threads.models",
     "forum.moderation.models",

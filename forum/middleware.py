@@ -11,7 +11,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from forum import permissions, web
+from forum import pagecache, permissions, web
 from forum.settings import settings
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -90,7 +90,8 @@ class SessionMiddleware:
         scope["user"] = await self._load_user(key) if key else permissions.Guest()
         await web.localise(scope)
 
-        if scope["method"] in UNSAFE_METHODS and not scope["path"].startswith(CSRF_EXEMPT):
+        unsafe = scope["method"] in UNSAFE_METHODS
+        if unsafe and not scope["path"].startswith(CSRF_EXEMPT):
             body = await self._read_body(scope, receive)
             if body is None:
                 await _error(scope, receive, send, 413)
@@ -104,6 +105,10 @@ class SessionMiddleware:
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
+                if unsafe:
+                    # The write has committed: guests' cached pages are out of date. Before the
+                    # answer leaves, so the page it leads to is never an old copy.
+                    await pagecache.bump()
                 headers = MutableHeaders(scope=message)
                 # Pages differ by the reader's session and language.
                 headers.add_vary_header("Cookie")
@@ -112,7 +117,12 @@ class SessionMiddleware:
                     headers.append("set-cookie", _cookie_header(scope))
             await send(message)
 
-        await self.app(scope, receive, send_with_cookie)
+        try:
+            await self.app(scope, receive, send_with_cookie)
+        except Exception:
+            if unsafe:  # a failed request may still have written something
+                await pagecache.bump()
+            raise
 
     @staticmethod
     def _cookie_key(scope: Scope) -> str | None:

@@ -13,7 +13,7 @@ import logging
 import time
 from datetime import UTC, date, datetime
 
-from forum import ratelimit
+from forum import pagecache, ratelimit
 from forum.advocacy import service as advocacy
 from forum.blog import service as blog
 from forum.mail import sender
@@ -41,6 +41,8 @@ async def run_once(prune: bool = True) -> None:
     # Polls close at their time; their author and the managers are reminded to follow up.
     if closed := await polls.close_due():
         log.info("closed %d polls", closed)
+    if published or closed:
+        await pagecache.bump()
     mailed = await notifications.mail_due_notifications()
     if mailed.sent:
         log.info("queued %d notification e-mails", mailed.sent)
@@ -53,6 +55,7 @@ async def run_once(prune: bool = True) -> None:
         if _daily_done != (today := datetime.now(UTC).date()):
             if changes := {k: v for k, v in (await advocacy.daily()).items() if v}:
                 log.info("recognition: %s", changes)
+                await pagecache.bump()  # tiers and badges show beside members' names
             await search.prune_log()
             _daily_done = today
     while (sent := await sender.deliver_due(sender.BATCH)) == sender.BATCH:

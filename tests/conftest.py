@@ -31,7 +31,7 @@ from argon2 import PasswordHasher  # noqa: E402
 from itsdangerous import Signer  # noqa: E402
 from tortoise.context import TortoiseContext  # noqa: E402
 
-from forum import db, web  # noqa: E402
+from forum import db, pagecache, web  # noqa: E402
 from forum.accounts import service as accounts  # noqa: E402
 from forum.accounts.models import User  # noqa: E402
 from forum.advocacy.service import ensure_badges  # noqa: E402
@@ -88,6 +88,7 @@ async def database(template_database: str, tmp_path: Path, monkeypatch) -> Async
     # Argon2 at full strength costs ~50 ms a hash; tests need only a real hash, not a slow one.
     monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=1024))
     site.forget()
+    pagecache.forget()
     # Per-process caches of what a database holds: tag names and the Top rankings.
     tagging.forget()
     interests.forget()
@@ -160,12 +161,15 @@ async def make_thread(
     thread = await threads.start_thread(
         author, category_id=str(category.id), title=title, body=body
     )
+    await pagecache.bump()  # as the request that wrote it would (see forum/pagecache.py)
     return await threads.get_thread(thread.id)
 
 
 async def make_reply(thread: Thread, author: User, body: str | None = None) -> Post:
     body = body or f"Hold the button for ten seconds (tip {next(_counter)})."
-    return await threads.reply(thread, author, body)
+    post = await threads.reply(thread, author, body)
+    await pagecache.bump()
+    return post
 
 
 @pytest.fixture(autouse=True)

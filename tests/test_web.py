@@ -76,11 +76,23 @@ def test_the_page_list_shows_ends_and_neighbours_with_gaps():
     assert web.page_window(2, 4) == [1, 2, 3, 4]
 
 
-async def test_pages_vary_by_cookie_and_language_but_static_files_do_not(client, database):
+async def test_pages_vary_by_cookie_and_language_but_static_files_only_by_encoding(
+    client, database
+):
     page = await client.get("/")
     assert "Cookie" in page.headers["vary"] and "Accept-Language" in page.headers["vary"]
     css = re.search(r'href="(/static/forum\.[0-9a-f]{10}\.css)"', page.text).group(1)
-    assert "vary" not in (await client.get(css)).headers
+    assert (await client.get(css)).headers["vary"] == "Accept-Encoding"
+
+
+async def test_pages_and_static_files_are_compressed_for_readers_that_accept_it(client, database):
+    page = await client.get("/", headers={"accept-encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip" and "</html>" in page.text
+    css = re.search(r'href="(/static/forum\.[0-9a-f]{10}\.css)"', page.text).group(1)
+    plain = await client.get(css, headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.text.strip()
+    squeezed = await client.get(css, headers={"accept-encoding": "gzip"})
+    assert squeezed.headers["content-encoding"] == "gzip" and squeezed.text == plain.text
 
 
 async def test_static_files_cost_no_database_query(client, member):

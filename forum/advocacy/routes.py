@@ -14,6 +14,7 @@ from forum import permissions
 from forum.advocacy import board, service
 from forum.advocacy.models import Badge
 from forum.forms import Invalid
+from forum.pagecache import guest_cached
 from forum.permissions import ensure
 from forum.settings import settings
 from forum.site import models as site
@@ -110,9 +111,9 @@ async def choices(request: Request) -> Response:
 
 routes = [
     Route("/settings/recognition", choices, methods=["GET", "POST"]),
-    Route("/badges", badge_list),
+    Route("/badges", guest_cached(badge_list)),
     # Before /badges/{slug}, which would take "first-post.png" as a slug.
     Route("/badges/{slug}.png", badge_image),
-    Route("/badges/{slug}", badge_page),
-    Route("/advocates", advocates),
+    Route("/badges/{slug}", guest_cached(badge_page)),
+    Route("/advocates", guest_cached(advocates)),
 ]

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from forum.advocacy.service import badge_name
 from forum.blog import board, service
 from forum.feeds import routes as feeds
+from forum.pagecache import guest_cached
 from forum.settings import settings
 from forum.threads import service as threads
 from forum.web import not_found, page_number, render
@@ -62,8 +63,8 @@ async def blog_feed(request: Request) -> Response:
 
 
 routes = [
-    Route("/blog", blog),
-    Route("/blog/{slug}", blog_post),
-    Route(f"{FEED_PATH}.rss", blog_feed),
-    Route(f"{FEED_PATH}.atom", blog_feed),
+    Route("/blog", guest_cached(blog)),
+    Route("/blog/{slug}", guest_cached(blog_post)),
+    Route(f"{FEED_PATH}.rss", guest_cached(blog_feed)),
+    Route(f"{FEED_PATH}.atom", guest_cached(blog_feed)),
 ]

@@ -19,6 +19,7 @@ from forum import i18n
 from forum.accounts import service as accounts
 from forum.feeds import documents, service
 from forum.feeds.service import Feed
+from forum.pagecache import guest_cached
 from forum.site import models as site
 from forum.threads import service as threads
 from forum.threads import tags as tagging
@@ -90,7 +91,7 @@ async def answer(request: Request, building: Awaitable[Feed]) -> Response:
 
 
 def _both(path: str, endpoint: Callable[[Request], Awaitable[Response]]) -> list[Route]:
-    return [Route(f"{path}.{kind}", endpoint) for kind in documents.MEDIA_TYPES]
+    return [Route(f"{path}.{kind}", guest_cached(endpoint)) for kind in documents.MEDIA_TYPES]
 
 
 routes = [

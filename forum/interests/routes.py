@@ -12,6 +12,7 @@ from starlette.routing import Route
 from forum import permissions as can
 from forum.forms import Invalid
 from forum.interests import service
+from forum.pagecache import guest_cached
 from forum.permissions import ensure
 from forum.threads import routes as threads_routes
 from forum.web import field, form_data, redirect, render, safe_next
@@ -98,9 +99,9 @@ async def settings(request: Request) -> Response:
 
 
 routes = [
-    Route("/", home),
+    Route("/", guest_cached(home)),
     Route("/for-you", for_you),
-    Route("/top", top),
+    Route("/top", guest_cached(top)),
     Route("/welcome", welcome, methods=["GET", "POST"]),
     Route("/settings/interests", settings, methods=["GET", "POST"]),
 ]

@@ -83,6 +83,6 @@ async def similar(request: Request) -> Response:
 
 
 routes = [
-    Route("/search", search),
+    Route("/search", search),  # not cached: every search is logged
     Route("/search/similar", similar),
 ]

@@ -13,6 +13,7 @@ from forum import markup
 from forum import permissions as can
 from forum.accounts import service as accounts
 from forum.forms import Invalid
+from forum.pagecache import guest_cached
 from forum.permissions import ensure
 from forum.search import service as search
 from forum.threads import bookmarks, service
@@ -283,16 +284,21 @@ async def user_profile(request: Request) -> Response:
     )  # fmt: skip
 
 
+def _count_view(request: Request) -> None:
+    """A guest read a cached thread page: it counts as a view all the same."""
+    service.count_view(request.path_params["thread_id"])
+
+
 routes = [
     # "/" is the home page (forum/interests/routes.py): the latest list, or "For you".
-    Route("/latest", latest),
-    Route("/categories", category_list),
-    Route("/c/{slug}", category_page),
+    Route("/latest", guest_cached(latest)),
+    Route("/categories", guest_cached(category_list)),
+    Route("/c/{slug}", guest_cached(category_page)),
     Route("/t/new", new_thread, methods=["GET", "POST"]),
-    Route("/t/{thread_id:int}", thread_page),
+    Route("/t/{thread_id:int}", guest_cached(thread_page, on_hit=_count_view)),
     Route("/t/{thread_id:int}/reply", reply, methods=["GET", "POST"]),
     Route("/t/{thread_id:int}/unsolve", unmark_solution, methods=["POST"]),
-    Route("/t/{thread_id:int}/{slug}", thread_page),
+    Route("/t/{thread_id:int}/{slug}", guest_cached(thread_page, on_hit=_count_view)),
     Route("/p/{post_id:int}", post_link),
     Route("/p/{post_id:int}/edit", edit_post, methods=["GET", "POST"]),
     Route("/p/{post_id:int}/delete", delete_post, methods=["POST"]),
@@ -300,5 +306,5 @@ routes = [
     Route("/p/{post_id:int}/unlike", unlike_post, methods=["POST"]),
     Route("/p/{post_id:int}/solve", mark_solution, methods=["POST"]),
     Route("/p/{post_id:int}/revisions", post_revisions),
-    Route("/u/{username}", user_profile),
+    Route("/u/{username}", guest_cached(user_profile)),
 ]

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from forum import web
+from forum.pagecache import guest_cached
 from forum.threads import tags as tagging
 from forum.threads.models import Thread
 from forum.web import not_found, render
@@ -49,6 +50,6 @@ web.context_providers.append(_page_context)
 web.templates.env.globals["tag_chips"] = tagging.chips
 
 routes = [
-    Route("/tags", tag_list),
-    Route("/tag/{slug}", tag_page),
+    Route("/tags", guest_cached(tag_list)),
+    Route("/tag/{slug}", guest_cached(tag_page)),
 ]

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from forum import pagecache
 from forum.threads import service as threads
 from forum.threads.models import Post
 from tests.conftest import count_queries, make_reply, make_thread, make_user
@@ -44,8 +45,10 @@ async def test_a_new_reply_an_edit_or_a_rename_changes_the_etag(client, member, 
     seen.append(response.headers["etag"])
     first = await threads.get_post((await threads.thread_page(thread, 1))[0].id)
     await threads.edit_post(first, member, body="Edited words")
+    await pagecache.bump()  # written behind the app's back, as the worker would
     seen.append((await client.get(url, headers={"if-none-match": seen[-1]})).headers["etag"])
     await threads.rename_thread(thread, "Renamed thread")
+    await pagecache.bump()
     response = await client.get(url, headers={"if-none-match": seen[-1]})
     assert response.status_code == 200 and read(response).entries[-1].title == "Renamed thread"
     seen.append(response.headers["etag"])
@@ -65,6 +68,8 @@ async def test_a_newer_reply_moves_last_modified_forward(client, member):
 
 
 async def _queries(client, url: str, **headers: str) -> int:
+    """The queries of a guest's feed when it is not cached (the first read after a write)."""
+    await pagecache.bump()
     with count_queries() as statements:
         response = await client.get(url, headers=headers)
     assert response.status_code in (200, 304), url
@@ -75,11 +80,12 @@ async def test_each_feed_costs_the_same_few_queries_for_3_or_30_items(client, me
     """No N+1: the subject, then one query for the items with their threads and authors."""
     thread = await make_thread(member, title="Busy thread")
     authors = [await make_user() for _ in range(5)]
-    urls = {  # feed -> queries: the subject's lookup (none for latest), then the items
-        "/feeds/latest.rss": 1,
-        "/feeds/c/general.atom": 2,
-        f"/feeds/t/{thread.id}.rss": 2,
-        "/feeds/u/ana.atom": 2,
+    urls = {  # feed -> queries: the content version, the subject's lookup (none for latest),
+        # then the items
+        "/feeds/latest.rss": 2,
+        "/feeds/c/general.atom": 3,
+        f"/feeds/t/{thread.id}.rss": 3,
+        "/feeds/u/ana.atom": 3,
     }
     await client.get("/feeds/latest.rss")  # the community's settings are cached after this
     for number in range(2):
