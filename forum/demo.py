@@ -1,17 +1,20 @@
 """`run.py demo`: fill an empty database with a believable brand community.
 
 The community of "Lumio", a made-up maker of earbuds, watches and a smart speaker, in English,
-Turkish and Russian: categories of every kind, members with a long tail of activity (a few very
-active, most occasional), threads with replies, likes, @mentions, quotes and accepted solutions,
-spread over the past six months.
+Turkish and Russian: categories of every kind, curated tags on the threads, members with a long
+tail of activity (a few very active, most occasional) and some following categories and tags,
+threads with replies, likes, @mentions, quotes and accepted solutions, spread over the past six
+months. From LONG_THREAD_SCALE posts on, a few long-running threads ("Post your Lumio
+collection") of 5,000 posts or more.
 
-Rows are written with bulk inserts and explicit ids, not through the service verbs, so a million
-posts take minutes rather than hours. Everything a verb would have kept consistent is computed
-here instead: post numbers 1..N, every counter, last_posted_at and the stored HTML (rendered by
-forum.markup with the mentions the service would link). The activity log (threads, replies,
-likes, accepted answers) is written too, in time order, and recognition (points, tiers, badges)
-is rebuilt from it as `run.py recompute-recognition` would; above RECOGNITION_SCALE posts that
-replay takes minutes, so it is left to that command.
+Rows are written with raw multi-row INSERTs and explicit ids, not through the service verbs or
+model instances, so a million posts take minutes rather than hours. Everything a verb would have
+kept consistent is computed here instead: post numbers 1..N, every counter (tags' included),
+last_posted_at and the stored HTML (rendered by forum.markup with the mentions the service
+would link). The activity log (threads, replies, likes, accepted answers) is written too, in
+time order, and recognition (points, tiers, badges) is rebuilt from it as `run.py
+recompute-recognition` would; above RECOGNITION_SCALE posts that replay takes minutes, so it is
+left to that command.
 
 The content is deterministic for a seed; timestamps are relative to the moment of the run.
 """
@@ -24,13 +27,17 @@ import re
 import secrets
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
+from tortoise import Tortoise
 from tortoise.expressions import F
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from forum import markup
@@ -38,10 +45,12 @@ from forum.accounts import service as accounts
 from forum.accounts.models import User
 from forum.advocacy import service as advocacy
 from forum.events import Event
+from forum.notifications.models import TRACKING, WATCHING, CategoryWatch, TagWatch
 from forum.search import service as search
 from forum.site import models as site
 from forum.text import fold, slugify
-from forum.threads.models import Category, Like, Post, Thread
+from forum.threads import tags as tagging
+from forum.threads.models import Category, Like, Post, Tag, Thread, ThreadTag
 
 DEFAULT_SEED = 1905
 BRAND = "Lumio"
@@ -49,11 +58,21 @@ COMMUNITY_NAME = "Lumio Community"
 # Threads start within this window before the run; members may have joined earlier.
 WINDOW = timedelta(days=182)
 # Rows are inserted in batches of about this many posts (with their threads and likes).
-FLUSH_POSTS = 5000
+FLUSH_POSTS = 20_000
+# SQLite's page cache while the demo writes, in KiB (see _page_cache).
+PAGE_CACHE_KIB = 256 * 1024
 # Up to this many posts the demo replays its activity log into recognition (about 3 ms an
 # event); above it, `run.py recompute-recognition` does it when wanted.
 RECOGNITION_SCALE = 5_000
+# Replies of an ordinary thread; long threads (below) have thousands.
 MAX_REPLIES = 199
+# From this scale on the community has long-running threads of LONG_POSTS posts (a page far
+# into a big thread is worth measuring at every size), one per LONG_EVERY posts, at most
+# LONG_MAX of them.
+LONG_THREAD_SCALE = 10_000
+LONG_POSTS = (5_200, 8_000)
+LONG_EVERY = 125_000
+LONG_MAX = 8
 PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 LANGS = ("en", "tr", "ru")
@@ -108,6 +127,57 @@ CATEGORIES = (
      "#e30a17", "discussion", "member", "tr"),
     ("Русскоязычное сообщество", "Обсуждения, советы и встречи владельцев Lumio на русском языке.",
      "#1565c0", "discussion", "member", "ru"),
+)  # fmt: skip
+
+# slug, name, description: the manager's curated list. A thread gets the tag of its topic
+# (TOPIC_TAGS), of the words it uses (TAG_WORDS, in any of the three languages), and of the
+# devices and phones it names: up to three, the most fitting first.
+TAGS = (
+    ("battery", "Battery", "Battery life, drain overnight and power settings."),
+    ("charging", "Charging", "Charging cases, cables and wireless pads."),
+    ("firmware", "Firmware", "Firmware updates, staged rollouts and rollbacks."),
+    ("bluetooth", "Bluetooth", "Pairing, connections and multipoint."),
+    ("sync", "Sync", "Getting steps, sleep and workouts from the device into the app."),
+    ("notifications", "Notifications", "Phone notifications on the watch and the earbuds."),
+    ("lumio-app", "Lumio app", "The Lumio app: screens, widgets, exports and integrations."),
+    ("sound", "Sound & EQ", "Sound quality, noise cancelling and EQ presets."),
+    ("fitness", "Fitness & sleep", "Workouts, heart rate, swimming and sleep tracking."),
+    ("buds-pro", "Buds Pro", "Lumio Buds Pro."),
+    ("buds-2", "Buds 2", "Lumio Buds 2."),
+    ("watch-s", "Watch S", "Lumio Watch S."),
+    ("watch-active", "Watch Active", "Lumio Watch Active."),
+    ("band-4", "Band 4", "Lumio Band 4."),
+    ("dot", "Dot", "The Lumio Dot smart speaker."),
+    ("android", "Android", "Using Lumio devices with an Android phone."),
+    ("iphone", "iPhone", "Using Lumio devices with an iPhone."),
+)
+# A thread's topic (see CATEGORIES and the pools) -> its tag.
+TOPIC_TAGS = {
+    "setup": "bluetooth", "battery": "battery", "sync": "sync", "firmware": "firmware",
+    "app": "lumio-app", "audio": "sound", "wearables": "fitness", "maintenance": "sync",
+}  # fmt: skip
+# Matched against the lower-cased title and opening post.
+TAG_WORDS = tuple(
+    (slug, re.compile(pattern))
+    for slug, pattern in (
+        ("battery", r"batter|\bpil\b|\bpili|батаре|разряж"),
+        ("charging", r"charg|şarj|заряд"),
+        ("firmware", r"firmware|güncelle|прошивк|обновлени"),
+        ("bluetooth", r"bluetooth|pairing|multipoint|eşleştir|çoklu bağlantı|сопряж|подключ"),
+        ("sync", r"\bsync|senkron|синхрон"),
+        ("notifications", r"notification|bildirim|уведомлен"),
+        ("sound", r"\beq\b|sound|noise|gürültü|звук|шумоподав|эквалайз"),
+        ("fitness", r"workout|heart rate|sleep|swim|antrenman|nabız|uyku|yüzme|тренировк|пульс"
+         r"|\bсон\b|\bсна\b|плаван"),
+        ("buds-pro", r"buds pro"),
+        ("buds-2", r"buds 2"),
+        ("watch-s", r"watch s\b"),
+        ("watch-active", r"watch active"),
+        ("band-4", r"band 4"),
+        ("dot", r"lumio dot"),
+        ("android", r"pixel|galaxy|redmi|xiaomi|oneplus|android"),
+        ("iphone", r"iphone"),
+    )
 )  # fmt: skip
 
 # --- Texts
@@ -1274,7 +1344,7 @@ class Member:
     lang: str
     female: bool
     joined: datetime
-    row: User
+    role: str = "member"
     last_active: datetime | None = None
 
     def seen(self, moment: datetime) -> None:
@@ -1441,6 +1511,14 @@ class Plan:
     staff_author: bool = False
     pinned: bool = False
     greeting: bool = False
+    long: bool = False  # a long-running thread: MAX_REPLIES does not apply
+
+
+def long_threads(scale: int) -> int:
+    """How many long-running threads a community of `scale` posts has."""
+    if scale < LONG_THREAD_SCALE:
+        return 0
+    return max(1, min(LONG_MAX, scale // LONG_EVERY))
 
 
 def _lognormal_count(rng: random.Random, mu: float, sigma: float) -> int:
@@ -1475,7 +1553,8 @@ def make_plans(rng: random.Random, scale: int, now: datetime) -> list[Plan]:
 
     def add(plan: Plan) -> None:
         nonlocal budget
-        plan.replies = max(0, min(plan.replies, MAX_REPLIES, budget - 1))
+        most = plan.replies if plan.long else MAX_REPLIES
+        plan.replies = max(0, min(plan.replies, most, budget - 1))
         latest = now - timedelta(minutes=10 * plan.replies + 30)
         plan.start = min(plan.start, latest)
         budget -= plan.replies + 1
@@ -1501,6 +1580,21 @@ def make_plans(rng: random.Random, scale: int, now: datetime) -> list[Plan]:
         # Keep room for members' threads in a small community.
         if budget < scale * 0.7 and len(plans) >= 4:
             break
+
+    # Long-running threads where everyone chips in ("Post your Lumio collection", "Tips for new
+    # owners"), opened early in the window; at the smallest scale that has one, it is about
+    # half of the posts.
+    for number in range(long_threads(scale)):
+        lang = LANGS[number % len(LANGS)]
+        index = number // len(LANGS) % 2
+        posts = max(LONG_POSTS[0], min(rng.randint(*LONG_POSTS), scale // 2))
+        start = window_start + WINDOW * rng.uniform(0.01, 0.12)
+        template = POOLS[lang]["talk.general"][index]
+        route = "general" if lang == "en" else lang
+        add(
+            Plan("discussion", lang, route, template, start, posts - 1, topic="general",
+                 index=index, long=True)
+        )  # fmt: skip
 
     kinds = list(KIND_WEIGHTS)
     kind_weights = list(KIND_WEIGHTS.values())
@@ -1539,11 +1633,61 @@ class Written:
     author: Member
     own: str  # what the author wrote, without a quote
     body: str
+    html: str
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 17)
 def _render(body: str, mentions: tuple[str, ...]) -> str:
     return markup.render(body, mentions=mentions)
+
+
+@lru_cache(maxsize=1 << 14)
+def _slug(title: str) -> str:
+    return slugify(title)
+
+
+@lru_cache(maxsize=1 << 16)
+def _words_tags(text: str) -> tuple[str, ...]:
+    """The tags whose words the text uses, in TAG_WORDS order."""
+    lowered = text.lower()
+    return tuple(slug for slug, words in TAG_WORDS if words.search(lowered))
+
+
+# Names markdown and bleach treat like any other word (no "_" at either end, no "-"), so one
+# may stand in for another in a rendered post.
+_PLAIN_NAME = re.compile(r"[^\W_](?:\w*[^\W_])?")
+_NAME_GOES_ON = re.compile(r"[\w-]")
+
+
+def render_post(body: str, known: dict[str, str]) -> str:
+    """What the service's _render stores for `body`: only existing members' @names become
+    links (`known` maps fold(username) to the username).
+
+    Posts differ mostly in the names they mention, so each shape of post (its names replaced
+    by placeholders) is rendered once and the names are put back into the HTML: a million
+    posts need about six thousand renders (a millisecond each) instead of a hundred thousand.
+    A name markdown might read otherwise (see _PLAIN_NAME) is rendered as it is."""
+    names: dict[str, str] = {}  # username -> its placeholder
+    plain = True
+
+    def swap(match: re.Match[str]) -> str:
+        nonlocal plain
+        name = known.get(fold(match.group(1)))
+        if name is None:
+            return match.group(0)
+        if not _PLAIN_NAME.fullmatch(name) or _NAME_GOES_ON.match(body, match.end()):
+            plain = False
+        return "@" + names.setdefault(name, f"zqname{len(names)}zq")
+
+    shape = markup.MENTION.sub(swap, body)
+    if not names:
+        return _render(body, ())
+    if not plain:
+        return _render(body, tuple(sorted(names)))
+    html = _render(shape, tuple(names.values()))
+    for name, placeholder in names.items():
+        html = html.replace(placeholder, name)
+    return html
 
 
 @dataclass
@@ -1552,27 +1696,54 @@ class Totals:
     posts: int = 0
     likes: int = 0
     solutions: int = 0
+    tagged: int = 0
+    long: list[int] = field(default_factory=list)  # the long threads' post counts
     languages: Counter = field(default_factory=Counter)
 
 
+# An activity-log entry: (created_at, kind, actor_id, data as JSON).
+EventRow = tuple[datetime, str, int, str]
+_MOMENT = itemgetter(0)
+
+
+def _event(moment: datetime, kind: str, actor: int, **data: int) -> EventRow:
+    """A row of the activity log. Its data, a few ids, is written as JSON directly: a third of
+    the time json.dumps takes, for two million events."""
+    pairs = ",".join(f'"{key}":{value}' for key, value in data.items())
+    return moment, kind, actor, "{" + pairs + "}"
+
+
+@dataclass
+class Batch:
+    threads: list[tuple]
+    posts: list[tuple]
+    likes: list[tuple]
+    thread_tags: list[tuple]
+    events: list[EventRow]
+
+
 class Writer:
-    """Turns plans into rows, buffering them for bulk inserts."""
+    """Turns plans into rows (tuples in the column order of Sink's tables), buffered for bulk
+    inserts."""
 
     def __init__(
         self, rng: random.Random, now: datetime, crowd: Crowd, staff: list[Member],
-        registry: Registry, categories: dict[str, Category], ids: dict[str, int],
+        registry: Registry, categories: dict[str, Category], tags: dict[str, tuple[int, str]],
+        ids: dict[str, int],
     ) -> None:  # fmt: skip
         self.rng, self.now, self.crowd, self.staff = rng, now, crowd, staff
-        self.registry, self.categories = registry, categories
+        self.registry, self.categories, self.tags = registry, categories, tags
         self.next_thread, self.next_post = ids["thread"], ids["post"]
-        self.threads: list[Thread] = []
-        self.posts: list[Post] = []
-        self.likes: list[Like] = []
-        # (moment, kind, actor, data) of every action, sorted and stored at the end.
-        self.events: list[tuple[datetime, str, int, dict[str, Any]]] = []
+        self.threads: list[tuple] = []
+        self.posts: list[tuple] = []
+        self.likes: list[tuple] = []
+        self.thread_tags: list[tuple] = []
+        # Every action, for the activity log; written in time order as batches are taken.
+        self.events: list[EventRow] = []
         self.totals = Totals()
         self.category_counts: Counter = Counter()
         self.category_posts: Counter = Counter()
+        self.tag_counts: Counter = Counter()
 
     def fill(self, template: str, slots: dict[str, Any], author: Member, **extra: Any) -> str:
         return template.format_map({**slots, "a": "а" if author.female else "", **extra})
@@ -1615,7 +1786,8 @@ class Writer:
         body = self.fill(body_template, slots, opener)
         if plan.kind == "support" and rng.random() < 0.35:
             body += "\n\n" + self.fill(self.choose(lang, "closers", set()), slots, opener)
-        written = [Written(opener, body, body)]
+        tags = self.tags_for(plan, title, body)
+        written = [Written(opener, body, body, self.html(body))]
         used: set[str] = set()
         solution = 0  # the solution's post number
         if plan.kind == "support" and plan.replies and rng.random() < 0.65:
@@ -1626,12 +1798,15 @@ class Writer:
         for number in range(2, plan.replies + 2):
             moment = times[number - 1]
             author, pool, text = self.reply(plan, number, moment, written, solution, staff_at)
+            if plan.long:  # thousands of members, each with their own devices and phone
+                slots = self.slots(plan)
             extra = {}
             if pool == "thanks":
                 extra["solver"] = written[solution - 1].author.username
             own = self.fill(text or self.choose(lang, pool, used), slots, author, **extra)
-            written.append(Written(author, own, self.decorate(own, author, written, pool)))
-        self.store(plan, title, written, times, solution)
+            body, html = self.decorate(own, author, written, pool)
+            written.append(Written(author, own, body, html))
+        self.store(plan, title, tags, written, times, solution)
 
     def reply(
         self, plan: Plan, number: int, moment: datetime, written: list[Written], solution: int,
@@ -1680,28 +1855,41 @@ class Writer:
             author = crowd.pick(lang, moment, exclude) or moderator
         return author, pool, text
 
-    def decorate(self, own: str, author: Member, written: list[Written], pool: str) -> str:
-        """Now and then quote an earlier post, or address someone by @name."""
+    def decorate(
+        self, own: str, author: Member, written: list[Written], pool: str
+    ) -> tuple[str, str]:
+        """Now and then quote an earlier post, or address someone by @name: (body, its HTML)."""
         if own.startswith("@") or pool in ("greetings", "thanks"):
-            return own
+            return own, self.html(own)
         others = [w for w in written[-4:] if w.author is not author]
         if not others:
-            return own
+            return own, self.html(own)
         roll = self.rng.random()
         # Quote something worth quoting: the question, or a longer reply.
         quotable = [w for w in [written[0], *others] if len(w.own) > 80 and w.author is not author]
         if roll < 0.07 and quotable:
             quoted = self.rng.choice(quotable)
-            return markup.quote(quoted.author.username, quoted.own.split("\n\n")[0]) + own
+            quote = markup.quote(quoted.author.username, quoted.own.split("\n\n")[0])
+            # The quote and the reply are blocks of their own: the HTML is theirs, joined.
+            return quote + own, self.html(quote) + "\n" + self.html(own)
         if roll < 0.17:
-            return f"@{self.rng.choice(others).author.username} {own}"
-        return own
+            body = f"@{self.rng.choice(others).author.username} {own}"
+            return body, self.html(body)
+        return own, self.html(own)
 
     def html(self, body: str) -> str:
-        """What the service's _render stores: only existing members' @names become links."""
-        known = self.registry.known
-        names = {known[key] for key in map(fold, markup.mentioned_names(body)) if key in known}
-        return _render(body, tuple(sorted(names)))
+        return render_post(body, self.registry.known)
+
+    def tags_for(self, plan: Plan, title: str, body: str) -> list[str]:
+        """Up to three fitting tags (slugs), the most fitting first; some threads go untagged,
+        and the team tags its announcements by topic only."""
+        rng = self.rng
+        if rng.random() < 0.15:
+            return []
+        found = [TOPIC_TAGS[plan.topic]] if plan.topic in TOPIC_TAGS else []
+        if plan.kind != "announcements":
+            found += [slug for slug in _words_tags(f"{title}\n{body}") if slug not in found]
+        return found[: rng.choice((1, 2, 2, 3, 3))]
 
     def likes_for(self, plan: Plan, number: int, solution: int) -> int:
         rng = self.rng
@@ -1713,10 +1901,12 @@ class Writer:
         return 1 + int(rng.expovariate(1.0)) if rng.random() < 0.35 else 0
 
     def store(
-        self, plan: Plan, title: str, written: list[Written], times: list[datetime], solution: int
-    ) -> None:
-        rng, now = self.rng, self.now
-        category = self.categories[plan.route]
+        self, plan: Plan, title: str, tags: list[str], written: list[Written],
+        times: list[datetime], solution: int,
+    ) -> None:  # fmt: skip
+        rng, now, pick = self.rng, self.now, self.crowd.pick
+        events, likes, posts = self.events, self.likes, self.posts
+        category_id = self.categories[plan.route].id
         thread_id = self.next_thread
         self.next_thread += 1
         thread_likes = 0
@@ -1724,85 +1914,168 @@ class Writer:
         for number, (item, moment) in enumerate(zip(written, times, strict=True), start=1):
             post_id = self.next_post
             self.next_post += 1
+            author = item.author
             if number == solution:
                 solution_post_id = post_id
-            item.author.seen(moment)
+            author.seen(moment)
             likers: set[Member] = set()
             for _ in range(self.likes_for(plan, number, solution)):
                 pool = "all" if rng.random() < 0.15 else plan.lang
-                liker = self.crowd.pick(pool, moment, likers | {item.author})
+                liker = pick(pool, moment, likers | {author})
                 if liker is None:
                     break
                 likers.add(liker)
                 delay = timedelta(seconds=rng.expovariate(1 / 86400))
                 liked_at = min(now, moment + timedelta(seconds=30) + delay)
                 liker.seen(liked_at)
-                self.likes.append(Like(post_id=post_id, user_id=liker.id, created_at=liked_at))
-                self.events.append((liked_at, "LikeGiven", liker.id,
-                                    {"post_id": post_id, "author_id": item.author.id}))  # fmt: skip
-            if number == 1:
-                opened = {"thread_id": thread_id, "post_id": post_id, "category_id": category.id}
-                self.events.append((moment, "ThreadCreated", item.author.id, opened))
-            else:
-                self.events.append((moment, "PostCreated", item.author.id, {
-                    "post_id": post_id, "thread_id": thread_id, "number": number}))  # fmt: skip
-            thread_likes += len(likers)
-            self.posts.append(
-                Post(
-                    id=post_id, thread_id=thread_id, number=number, author_id=item.author.id,
-                    body=item.body, html=self.html(item.body), created_at=moment,
-                    like_count=len(likers),
+                likes.append((post_id, liker.id, liked_at))
+                events.append(
+                    _event(liked_at, "LikeGiven", liker.id, post_id=post_id, author_id=author.id)
                 )
-            )  # fmt: skip
+            if number == 1:
+                events.append(_event(moment, "ThreadCreated", author.id, thread_id=thread_id,
+                                     post_id=post_id, category_id=category_id))  # fmt: skip
+            else:
+                events.append(_event(moment, "PostCreated", author.id, post_id=post_id,
+                                     thread_id=thread_id, number=number))  # fmt: skip
+            thread_likes += len(likers)
+            posts.append((post_id, thread_id, number, author.id, item.body, item.html, moment,
+                          len(likers)))  # fmt: skip
         count = len(written)
         asker = written[0].author
         if solution:
             accepted_at = min(now, times[solution - 1] + timedelta(hours=rng.uniform(1, 48)))
-            self.events.append((accepted_at, "SolutionAccepted", asker.id, {
-                "thread_id": thread_id, "post_id": solution_post_id,
-                "author_id": written[solution - 1].author.id}))  # fmt: skip
+            events.append(_event(accepted_at, "SolutionAccepted", asker.id, thread_id=thread_id,
+                                 post_id=solution_post_id,
+                                 author_id=written[solution - 1].author.id))  # fmt: skip
         answers = [(item.author, moment) for item, moment in zip(written, times, strict=True)]
         first_reply = next((m for a, m in answers[1:] if a is not asker), None)
         first_staff = next(
-            (m for a, m in answers[1:] if a is not asker and a.row.role != "member"), None
+            (m for a, m in answers[1:] if a is not asker and a.role != "member"), None
         )
-        self.threads.append(
-            Thread(
-                id=thread_id, category_id=category.id, author_id=written[0].author.id,
-                title=title, slug=slugify(title), created_at=times[0], last_posted_at=times[-1],
-                last_poster_id=written[-1].author.id, post_count=count, reply_count=count - 1,
-                like_count=thread_likes,
-                view_count=int(count * rng.uniform(6, 25) + thread_likes * 3 + rng.randint(5, 60)),
-                pinned=plan.pinned, solution_post_id=solution_post_id,
-                solution_number=solution or None, first_reply_at=first_reply,
-                first_staff_reply_at=first_staff,
-            )
-        )  # fmt: skip
-        self.category_counts[category.id] += 1
-        self.category_posts[category.id] += count
+        # A thread lists its tags as tagging.write does: by name, then id.
+        tags = sorted(tags, key=lambda slug: self.tags[slug][::-1])
+        for slug in tags:
+            self.thread_tags.append((thread_id, self.tags[slug][0], times[-1]))
+            self.tag_counts[slug] += 1
+        self.threads.append((
+            thread_id, category_id, asker.id, title, _slug(title), times[0], times[-1],
+            written[-1].author.id, count, count - 1, thread_likes,
+            int(count * rng.uniform(6, 25) + thread_likes * 3 + rng.randint(5, 60)), plan.pinned,
+            solution_post_id, solution or None, first_reply, first_staff, " ".join(tags),
+        ))  # fmt: skip
+        self.category_counts[category_id] += 1
+        self.category_posts[category_id] += count
         totals = self.totals
         totals.threads += 1
         totals.posts += count
         totals.likes += thread_likes
         totals.solutions += bool(solution)
+        totals.tagged += bool(tags)
         totals.languages[plan.lang] += 1
+        if plan.long:
+            totals.long.append(count)
 
-    async def flush(self) -> None:
-        if self.threads:
-            await Thread.bulk_create(self.threads, batch_size=1000)
-        if self.posts:
-            await Post.bulk_create(self.posts, batch_size=1000)
-        if self.likes:
-            await Like.bulk_create(self.likes, batch_size=2000)
-        self.threads, self.posts, self.likes = [], [], []
+    def take(self, watermark: datetime | None) -> Batch:
+        """The rows written so far, and of the events those before `watermark`: threads are
+        written in the order they start, so every event still to come is at or after the
+        next thread's start, and the log can be written oldest first batch by batch."""
+        events = self.events
+        events.sort(key=_MOMENT)  # stable: equal moments keep the order they happened in
+        cut = (
+            len(events) if watermark is None else bisect.bisect_left(events, watermark, key=_MOMENT)
+        )
+        batch = Batch(self.threads, self.posts, self.likes, self.thread_tags, events[:cut])
+        self.events = events[cut:]
+        self.threads, self.posts, self.likes, self.thread_tags = [], [], [], []
+        return batch
 
-    async def store_events(self) -> None:
-        """The activity log, oldest first, so a replay meets things in the order they happened."""
-        self.events.sort(key=lambda item: item[0])
-        rows = [Event(kind=kind, actor_id=actor, data=data, created_at=moment)
-                for moment, kind, actor, data in self.events]  # fmt: skip
-        await Event.bulk_create(rows, batch_size=2000)
-        self.events = []
+
+# --- Writing rows
+
+
+class Table:
+    """Raw multi-row INSERTs into one model's table, many times faster than model instances:
+    each row gives `columns`, and every other column gets its field's default, as Model(...)
+    would write it (so a column added later needs nothing here)."""
+
+    def __init__(self, model: type[Model], columns: tuple[str, ...], dialect: str) -> None:
+        meta = model._meta
+        defaults: dict[str, Any] = {}
+        for name, column in meta.fields_db_projection.items():
+            item = meta.fields_map[name]
+            if column in columns or (item.pk and item.generated):
+                continue
+            default = item.default() if callable(item.default) else item.default
+            if default is None and not item.null:
+                raise ValueError(f"{meta.db_table}.{column} needs a value")
+            defaults[column] = None if default is None else item.to_db_value(default, model)
+        names = ", ".join(f'"{name}"' for name in (*columns, *defaults))
+        count = len(columns) + len(defaults)
+        marks = ", ".join(
+            "?" * count if dialect == "sqlite" else (f"${n + 1}" for n in range(count))
+        )
+        self.sql = f'INSERT INTO "{meta.db_table}" ({names}) VALUES ({marks})'
+        self.defaults = tuple(defaults.values())
+
+    def rows(self, rows: list[tuple]) -> list[tuple]:
+        if not self.defaults:
+            return rows
+        defaults = self.defaults
+        return [row + defaults for row in rows]
+
+
+USER_COLUMNS = (
+    "id", "username", "username_key", "email", "email_key", "password_hash", "role",
+    "display_name", "bio", "bio_html", "created_at",
+)  # fmt: skip
+THREAD_COLUMNS = (
+    "id", "category_id", "author_id", "title", "slug", "created_at", "last_posted_at",
+    "last_poster_id", "post_count", "reply_count", "like_count", "view_count", "pinned",
+    "solution_post_id", "solution_number", "first_reply_at", "first_staff_reply_at", "tags",
+)  # fmt: skip
+POST_COLUMNS = (
+    "id", "thread_id", "number", "author_id", "body", "html", "created_at", "like_count",
+)  # fmt: skip
+LIKE_COLUMNS = ("post_id", "user_id", "created_at")
+THREAD_TAG_COLUMNS = ("thread_id", "tag_id", "last_posted_at")
+EVENT_COLUMNS = ("created_at", "kind", "actor_id", "data")
+WATCH_COLUMNS = ("user_id", "level")
+
+
+class Sink:
+    """Writes rows through the transaction's connection."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        dialect = connection.capabilities.dialect
+        self.dialect = dialect
+        self.users = Table(User, USER_COLUMNS, dialect)
+        self.threads = Table(Thread, THREAD_COLUMNS, dialect)
+        self.posts = Table(Post, POST_COLUMNS, dialect)
+        self.likes = Table(Like, LIKE_COLUMNS, dialect)
+        self.thread_tags = Table(ThreadTag, THREAD_TAG_COLUMNS, dialect)
+        self.events = Table(Event, EVENT_COLUMNS, dialect)
+        self.category_watches = Table(CategoryWatch, ("category_id", *WATCH_COLUMNS), dialect)
+        self.tag_watches = Table(TagWatch, ("tag_id", *WATCH_COLUMNS), dialect)
+
+    async def insert(self, table: Table, rows: list[tuple]) -> None:
+        if rows:
+            await self.connection.execute_many(table.sql, table.rows(rows))
+
+    async def write(self, batch: Batch) -> None:
+        """Parents before children."""
+        await self.insert(self.threads, batch.threads)
+        await self.insert(self.posts, batch.posts)
+        await self.insert(self.likes, batch.likes)
+        await self.insert(self.thread_tags, batch.thread_tags)
+        await self.insert(self.events, batch.events)
+
+    async def last_seen(self, moments: list[tuple[datetime, int]]) -> None:
+        first, second = ("?", "?") if self.dialect == "sqlite" else ("$1", "$2")
+        await self.connection.execute_many(
+            f'UPDATE "users" SET "last_seen_at" = {first} WHERE "id" = {second}', moments
+        )
 
 
 # --- The command
@@ -1844,23 +2117,33 @@ async def _categories() -> tuple[dict[str, Category], int]:
     return routes, created
 
 
+async def _tags() -> tuple[dict[str, tuple[int, str]], int]:
+    """Slug -> (id, name) of the curated tags, creating those that do not exist yet."""
+    found = {tag.slug: tag for tag in await Tag.filter(slug__in=[slug for slug, *_ in TAGS])}
+    created = 0
+    for slug, name, description in TAGS:
+        if slug not in found:
+            found[slug] = await Tag.create(slug=slug, name=name, description=description)
+            created += 1
+    return {slug: (tag.id, tag.name) for slug, tag in found.items()}, created
+
+
 def _members(
     rng: random.Random, registry: Registry, now: datetime, count: int, first_id: int,
     member_hash: str, staff_hash: str,
-) -> tuple[list[Member], list[float], list[Member]]:  # fmt: skip
-    """Staff, then members ordered from most to least active, with their weights."""
+) -> tuple[list[Member], list[float], list[Member], list[tuple]]:  # fmt: skip
+    """Staff, then members ordered from most to least active, with their weights, and their
+    rows in USER_COLUMNS order."""
     window_start = now - WINDOW
-    staff = []
+    staff, rows = [], []
     for offset, (username, role, display, bio) in enumerate(STAFF):
         name = registry.username(rng, username)
         joined = window_start - timedelta(days=400 - offset * 3)
-        row = User(
-            id=first_id + offset, username=name, username_key=fold(name),
-            email=registry.email(rng, name), password_hash=staff_hash, role=role,
-            display_name=display, bio=bio, bio_html=_render(bio, ()), created_at=joined,
-        )  # fmt: skip
-        row.email_key = row.email.casefold()
-        staff.append(Member(row.id, name, "en", False, joined, row))
+        email = registry.email(rng, name)
+        user_id = first_id + offset
+        rows.append((user_id, name, fold(name), email, email.casefold(), staff_hash, role,
+                     display, bio, _render(bio, ()), joined))  # fmt: skip
+        staff.append(Member(user_id, name, "en", False, joined, role))
     members, weights = [], []
     for rank in range(count):
         lang = LANGS[rank % 3] if rank < 12 else rng.choices(LANGS, LANG_WEIGHTS)[0]
@@ -1872,16 +2155,47 @@ def _members(
         joined = joined.replace(microsecond=rng.randrange(1_000_000))
         bio = rng.choice(POOLS[lang]["bios"]) if rng.random() < 0.6 else ""
         bio = bio.format_map({"a": "а" if identity.female else ""})
-        row = User(
-            id=first_id + len(STAFF) + rank, username=identity.username,
-            username_key=fold(identity.username), email=identity.email,
-            email_key=identity.email.casefold(), password_hash=member_hash, role="member",
-            display_name=identity.display_name, bio=bio, bio_html=_render(bio, ()) if bio else "",
-            created_at=joined,
-        )  # fmt: skip
-        members.append(Member(row.id, identity.username, lang, identity.female, joined, row))
+        user_id = first_id + len(STAFF) + rank
+        rows.append((
+            user_id, identity.username, fold(identity.username), identity.email,
+            identity.email.casefold(), member_hash, "member", identity.display_name, bio,
+            _render(bio, ()) if bio else "", joined,
+        ))  # fmt: skip
+        members.append(Member(user_id, identity.username, lang, identity.female, joined))
         weights.append(1 / (rank + 2) ** 1.1)
-    return members, weights, staff
+    return members, weights, staff, rows
+
+
+# What the staff follow, so the manager's "For you" has something in it: (category routes,
+# tag slugs).
+STAFF_FOLLOWS = ((("device", "app"), ("battery", "firmware")),
+                 (("setup", "battery", "sync", "firmware"), ("bluetooth",)))  # fmt: skip
+
+
+def _follows(
+    rng: random.Random, members: list[Member], staff: list[Member],
+    categories: dict[str, Category], tags: dict[str, tuple[int, str]],
+) -> tuple[list[tuple], list[tuple]]:  # fmt: skip
+    """Who follows which categories and tags, as CategoryWatch and TagWatch rows (category or
+    tag, user, level): the staff, and some members (the busiest more often), mostly in topics
+    and their own language's community."""
+    category_rows, tag_rows = [], []
+    for member, (routes, slugs) in zip(staff, STAFF_FOLLOWS, strict=True):
+        category_rows += [(categories[route].id, member.id, TRACKING) for route in routes]
+        tag_rows += [(tags[slug][0], member.id, TRACKING) for slug in slugs]
+    topics = [route for route in categories if route not in LANGS]
+    tag_ids = [tag_id for tag_id, _ in tags.values()]
+    for rank, member in enumerate(members):
+        if rng.random() >= (0.6 if rank < 100 else 0.2):
+            continue
+        routes = rng.sample(topics, rng.randint(1, 3))
+        if member.lang != "en" and rng.random() < 0.8:
+            routes[0] = member.lang
+        level = WATCHING if rng.random() < 0.1 else TRACKING
+        category_rows += [(categories[route].id, member.id, level) for route in set(routes)]
+        tag_rows += [(tag_id, member.id, TRACKING)
+                     for tag_id in rng.sample(tag_ids, rng.choice((0, 1, 1, 2, 3)))]  # fmt: skip
+    return category_rows, tag_rows
 
 
 async def _advance_sequences(connection: Any) -> None:
@@ -1893,6 +2207,42 @@ async def _advance_sequences(connection: Any) -> None:
             f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
             f'(SELECT COALESCE(MAX(id), 1) FROM "{table}"))'
         )
+
+
+async def _write(writer: Writer, sink: Sink, plans: list[Plan]) -> None:
+    """Every planned thread, in batches, then the categories' and tags' counts."""
+    for index, plan in enumerate(plans):
+        writer.write(plan)
+        if len(writer.posts) >= FLUSH_POSTS:
+            following = plans[index + 1].start if index + 1 < len(plans) else None
+            await sink.write(writer.take(following))
+    await sink.write(writer.take(None))
+    for category_id, thread_count in writer.category_counts.items():
+        await Category.filter(id=category_id).update(
+            thread_count=F("thread_count") + thread_count,
+            post_count=F("post_count") + writer.category_posts[category_id],
+        )
+    for slug, thread_count in writer.tag_counts.items():
+        tag_id = writer.tags[slug][0]
+        await Tag.filter(id=tag_id).update(thread_count=F("thread_count") + thread_count)
+
+
+@asynccontextmanager
+async def _page_cache() -> AsyncIterator[None]:
+    """SQLite's page cache (2 MB by default) is far smaller than a big demo's indexes, which
+    inserts in (author, time) and (member, time) order keep missing: this connection gets a
+    bigger one while the demo writes and indexes (a million posts take a quarter less time)."""
+    connection = Tortoise.get_connection("default")
+    if connection.capabilities.dialect != "sqlite":
+        yield
+        return
+    _, rows = await connection.execute_query("PRAGMA cache_size")
+    before = int(rows[0][0])
+    await connection.execute_query(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        await connection.execute_query(f"PRAGMA cache_size = {before}")
 
 
 async def run(scale: int = 600, force: bool = False, seed: int = DEFAULT_SEED) -> int:
@@ -1925,47 +2275,49 @@ async def run(scale: int = 600, force: bool = False, seed: int = DEFAULT_SEED) -
     count = max(40, round(scale / 12))
     ids = {"user": await _next_id(User), "thread": await _next_id(Thread)}
     ids["post"] = await _next_id(Post)
-    members, weights, staff = _members(
+    members, weights, staff, user_rows = _members(
         rng, registry, now, count, ids["user"], member_hash, staff_hash
     )
     plans = make_plans(rng, scale, now)
 
-    async with in_transaction() as connection:
-        categories, new_categories = await _categories()
-        await User.bulk_create([m.row for m in staff + members], batch_size=1000)
-        writer = Writer(rng, now, Crowd(members, weights, rng), staff, registry, categories, ids)
-        for plan in plans:
-            writer.write(plan)
-            if len(writer.posts) >= FLUSH_POSTS:
-                await writer.flush()
-        await writer.flush()
-        await writer.store_events()
-        for category_id, thread_count in writer.category_counts.items():
-            await Category.filter(id=category_id).update(
-                thread_count=F("thread_count") + thread_count,
-                post_count=F("post_count") + writer.category_posts[category_id],
-            )
-        for member in staff + members:
-            if member.last_active is not None:
-                extra = timedelta(minutes=rng.uniform(1, 600))
-                member.row.last_seen_at = min(now, member.last_active + extra)
-        active = [m.row for m in staff + members if m.last_active is not None]
-        await User.bulk_update(active, fields=["last_seen_at"], batch_size=500)
-        await _advance_sequences(connection)
-        if not await site.SiteSetting.filter(key="name").exists():
-            await site.set_value("name", COMMUNITY_NAME)
+    async with _page_cache():
+        async with in_transaction() as connection:
+            categories, new_categories = await _categories()
+            tags, new_tags = await _tags()
+            sink = Sink(connection)
+            await sink.insert(sink.users, user_rows)
+            crowd = Crowd(members, weights, rng)
+            writer = Writer(rng, now, crowd, staff, registry, categories, tags, ids)
+            await _write(writer, sink, plans)
+            category_watches, tag_watches = _follows(rng, members, staff, categories, tags)
+            await sink.insert(sink.category_watches, category_watches)
+            await sink.insert(sink.tag_watches, tag_watches)
+            seen = []
+            for member in staff + members:
+                if member.last_active is not None:
+                    extra = timedelta(minutes=rng.uniform(1, 600))
+                    seen.append((min(now, member.last_active + extra), member.id))
+            await sink.last_seen(seen)
+            await _advance_sequences(connection)
+            if not await site.SiteSetting.filter(key="name").exists():
+                await site.set_value("name", COMMUNITY_NAME)
+        tagging.forget()
 
-    # The search index is built in bulk, as `run.py reindex-search` does.
-    indexed = await search.rebuild()
+        # The search index is built in bulk, as `run.py reindex-search` does.
+        indexed = await search.rebuild()
     if scale <= RECOGNITION_SCALE:
         await advocacy.recompute()
     totals = writer.totals
     languages = ", ".join(f"{lang} {totals.languages[lang]}" for lang in LANGS)
+    long = ""
+    if totals.long:
+        long = f" ({len(totals.long)} long, of {', '.join(map(str, totals.long))} posts)"
     manager, moderator = staff
     print(
         f"Demo community written in {time.perf_counter() - started:.1f} s:\n"
-        f"  {len(categories)} categories ({new_categories} new), "
-        f"{len(members) + len(staff)} members, {totals.threads} threads ({languages}), "
+        f"  {len(categories)} categories ({new_categories} new), {len(tags)} tags "
+        f"({new_tags} new), {len(members) + len(staff)} members, "
+        f"{totals.threads} threads{long} ({languages}; {totals.tagged} tagged), "
         f"{totals.posts} posts, {totals.likes} likes, "
         f"{totals.solutions} solved questions; {indexed} posts indexed for search.\n"
         f"Sign in as the community manager:\n"

@@ -11,13 +11,28 @@ from statistics import median
 import pytest
 from markupsafe import escape
 
-from forum import demo
+from forum import db, demo, markup
 from forum.accounts import service as accounts
 from forum.accounts.models import User
+from forum.events import Event
+from forum.interests import service as interests
+from forum.moderation import service as moderation
+from forum.notifications.models import CategoryWatch, TagWatch
+from forum.search import service as search
+from forum.search.models import SearchDoc
 from forum.text import fold
 from forum.threads import service as threads
-from forum.threads.models import CATEGORY_KINDS, Category, Like, Post, Thread
-from tests.conftest import make_thread, make_user
+from forum.threads.models import (
+    CATEGORY_KINDS,
+    POSTS_PER_PAGE,
+    Category,
+    Like,
+    Post,
+    Tag,
+    Thread,
+    ThreadTag,
+)
+from tests.conftest import make_reply, make_thread, make_user
 
 SCALE = 200
 
@@ -92,6 +107,20 @@ def test_plans_are_deterministic_for_a_seed_and_add_up_to_the_scale():
     ]
     assert sum(plan.replies + 1 for plan in first) == 3000
     assert all(now - demo.WINDOW - timedelta(days=1) <= plan.start < now for plan in first)
+
+
+@pytest.mark.parametrize(
+    ("scale", "long"), [(600, 0), (9_999, 0), (10_000, 1), (300_000, 2), (1_000_000, 8)]
+)
+def test_long_threads_come_with_size_and_ordinary_ones_stay_short(scale, long):
+    now = datetime(2025, 6, 1, tzinfo=UTC)
+    plans = demo.make_plans(random.Random(7), scale, now)
+    assert sum(plan.replies + 1 for plan in plans) == scale
+    sizes = [plan.replies + 1 for plan in plans if plan.long]
+    assert len(sizes) == long
+    assert all(5_000 <= size <= 8_000 for size in sizes)
+    assert max(plan.replies for plan in plans if not plan.long) <= demo.MAX_REPLIES
+    assert {plan.lang for plan in plans if plan.long} == set(demo.LANGS[:long])
 
 
 async def test_demo_fills_an_empty_database_with_a_community(community):
@@ -208,3 +237,136 @@ async def test_home_thread_and_profile_pages_show_the_community(community, clien
     profile = await client.get(member.url)
     assert profile.status_code == 200
     assert str(escape(member.name)) in profile.text
+
+
+async def test_ten_thousand_posts_have_a_long_thread_tags_followers_and_a_search_index(
+    database, client, capsys
+):
+    assert await demo.run(scale=10_000) == 0
+    assert "1 long, of 5" in capsys.readouterr().out
+    await assert_consistent()
+
+    # The long thread a benchmark pages through: numbered 1..N without gaps, counted right.
+    (big,) = await Thread.filter(post_count__gte=5_000)
+    numbers = await Post.filter(thread_id=big.id).values_list("number", flat=True)
+    assert sorted(numbers) == list(range(1, big.post_count + 1))
+    assert big.reply_count == big.post_count - 1
+    assert await Thread.filter(post_count__gt=demo.MAX_REPLIES + 1).count() == 1
+    page = await client.get(f"{big.url}?page=250")
+    assert page.status_code == 200
+    last = await Post.get(thread_id=big.id, number=250 * POSTS_PER_PAGE)
+    assert last.html in page.text
+
+    # Tags: the curated list, up to three on a thread, listed on it as tagging.write does, and
+    # each tag's count is its threads.
+    tags = {tag.id: tag for tag in await Tag.all()}
+    assert {tag.slug for tag in tags.values()} == {slug for slug, *_ in demo.TAGS}
+    rows = await ThreadTag.all().values_list("thread_id", "tag_id", "last_posted_at")
+    per_thread: dict[int, list[Tag]] = defaultdict(list)
+    for thread_id, tag_id, _ in rows:
+        per_thread[thread_id].append(tags[tag_id])
+    threads_ = {thread.id: thread for thread in await Thread.all()}
+    for thread in threads_.values():
+        chosen = sorted(per_thread[thread.id], key=lambda tag: (tag.name, tag.id))
+        assert thread.tags == " ".join(tag.slug for tag in chosen)
+        assert len(chosen) <= 3
+    assert all(threads_[t].last_posted_at == moment for t, _, moment in rows)
+    counts = Counter(tag_id for _, tag_id, _ in rows)
+    assert all(tag.thread_count == counts[tag.id] for tag in tags.values())
+    tagged = {thread_id for thread_id, _, _ in rows}
+    assert len(threads_) / 2 < len(tagged) < len(threads_)
+    assert all(counts[tag_id] for tag_id in tags), "a tag nothing fits"
+    battery = next(tag for tag in tags.values() if tag.slug == "battery")
+    battery_titles = [threads_[t].title for t, tag_id, _ in rows if tag_id == battery.id]
+    assert any("battery" in title.lower() or "pil" in title.lower() for title in battery_titles)
+
+    # Members follow categories and tags, and the manager's "For you" has threads in it.
+    assert await CategoryWatch.all().count() > 100
+    assert await TagWatch.all().count() > 50
+    manager = await User.get(role="manager")
+    mine = await interests.for_you(manager)
+    assert mine.follows and mine.picks
+
+    # The activity log: one event per post, like and accepted answer, oldest first.
+    log = await Event.all().order_by("id").values_list("kind", "created_at")
+    kinds = Counter(kind for kind, _ in log)
+    assert kinds["ThreadCreated"] == len(threads_)
+    assert kinds["ThreadCreated"] + kinds["PostCreated"] == 10_000
+    assert kinds["LikeGiven"] == await Like.all().count()
+    assert (
+        kinds["SolutionAccepted"] == await Thread.filter(solution_post_id__not_isnull=True).count()
+    )
+    assert [moment for _, moment in log] == sorted(moment for _, moment in log)
+
+    # Stored HTML with @mentions and quotes is exactly what the service renders.
+    decorated = await Post.filter(body__contains="@").order_by("id").limit(400)
+    assert len(decorated) > 100
+    for post in decorated:
+        assert post.html == await threads._render(post.body), post.body
+
+    # Search finds the demo's posts, in all three languages.
+    assert await SearchDoc.all().count() == 10_000
+    for query in ("battery", "pil", "батарея", "collection"):
+        assert (await search.search(query, log=False)).hits, query
+    if db.dialect() == "sqlite":
+        await db.execute("INSERT INTO search_fts(search_fts) VALUES ('integrity-check')")
+
+
+async def test_rebuilding_the_search_index_keeps_only_shown_posts_and_the_index_live(
+    member, other_member, moderator
+):
+    kept = await make_thread(member, title="Speaker hum", body="A low hum from the speaker")
+    hidden = await make_reply(kept, other_member, "Buy zebracorp cables now")
+    await moderation.hide_post(await threads.get_post(hidden.id), moderator, "Advertising")
+    gone = await make_thread(member, title="Warranty claim", body="Warranty refused")
+    opening = await Post.get(thread_id=gone.id, number=1).select_related("thread__category")
+    await threads.delete_post(opening, member)
+    triggers = await _triggers()
+    # An index out of step with the posts: a shown post left out, a hidden one and one past the
+    # last post kept in.
+    shown = await Post.get(thread_id=kept.id, number=1)
+    await SearchDoc.filter(id=shown.id).delete()
+    await SearchDoc.create(id=hidden.id, thread_id=kept.id, title="speaker", body="zebracorp")
+    await SearchDoc.create(id=hidden.id + 100, thread_id=gone.id, title="warranty")
+
+    assert await search.rebuild(batch=1) == 1
+    assert await SearchDoc.all().values_list("id", flat=True) == [shown.id]
+    assert [hit.thread.id for hit in (await search.search("hum", log=False)).hits] == [kept.id]
+    assert not (await search.search("zebracorp", log=False)).hits
+    assert not (await search.search("warranty", log=False)).hits
+    # The full-text index goes on following the posts (SQLite: its triggers are back, as they
+    # were).
+    assert await _triggers() == triggers
+    reply = await make_reply(kept, other_member, "Grounding loop fixed the hum")
+    assert (await search.search("grounding", log=False)).hits[0].post.id == reply.id
+    post = await Post.get(id=reply.id).select_related("thread", "author")
+    await threads.edit_post(post, other_member, body="A ferrite bead fixed it")
+    assert not (await search.search("grounding", log=False)).hits
+    assert (await search.search("ferrite", log=False)).hits
+    assert await search.rebuild() == 2
+    if db.dialect() == "sqlite":
+        await db.execute("INSERT INTO search_fts(search_fts) VALUES ('integrity-check')")
+
+
+async def _triggers() -> list[dict]:
+    if db.dialect() != "sqlite":
+        return []
+    return await db.fetch(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'search_doc'"
+        " ORDER BY name"
+    )
+
+
+def test_a_post_is_rendered_once_per_shape_and_gets_its_own_names_back():
+    known = {fold(name): name for name in ("ayşe_yılmaz", "Дмитрий85", "budsfan12", "a_b_")}
+    bodies = [
+        "@ayşe_yılmaz that did it, thanks!",
+        "@Дмитрий85 @budsfan12 same *here*",
+        markup.quote("budsfan12", "Battery drains overnight since 3.4") + "Same on my Buds",
+        "@AYŞE_YILMAZ, @nobody and @a_b_ see https://example.com",
+        "@budsfan12x is not budsfan12",
+    ]
+    for body in bodies:
+        names = tuple(sorted(known[fold(n)] for n in markup.mentioned_names(body)
+                             if fold(n) in known))  # fmt: skip
+        assert demo.render_post(body, known) == markup.render(body, names), body
