@@ -136,7 +136,14 @@ def valid_timezone(name: str) -> bool:
 
 def format_datetime(value: datetime) -> str:
     """An absolute moment, to the minute: "Mar 5, 2026, 9:30 PM" / "6 Mar 2026 00:30"."""
-    zone, code = ZoneInfo(_timezone.get()), _language.get()
+    minute = value.replace(second=0, microsecond=0)
+    return _format_minute(minute, _timezone.get(), _language.get())
+
+
+# Babel's formatting is slow and a page shows the same moments to every reader: remember them.
+@lru_cache(maxsize=65536)
+def _format_minute(value: datetime, timezone: str, code: str) -> str:
+    zone = ZoneInfo(timezone)
     local = value.astimezone(zone)
     date = format_date(local.date(), format="medium", locale=code)
     time = format_time(local, format="short", tzinfo=zone, locale=code)
@@ -150,7 +157,12 @@ def format_relative(value: datetime, now: datetime | None = None) -> str:
 
 
 def format_number(value: int) -> str:
-    return format_decimal(value, locale=_language.get())
+    return _format_number(value, _language.get())
+
+
+@lru_cache(maxsize=8192)
+def _format_number(value: int, code: str) -> str:
+    return format_decimal(value, locale=code)
 
 
 def language_name(code: str) -> str:

@@ -6,9 +6,9 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from tortoise import fields
-from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.models import Model
+
+from forum import db
 
 
 class RateCounter(Model):
@@ -34,15 +34,16 @@ async def count(name: str, who: str | int, window: int) -> int:
 
 
 async def hit(name: str, who: str | int, window: int) -> int:
-    """Count one more and return the new count for the current window."""
+    """Count one more and return the new count for the current window: one statement, so
+    concurrent requests each see their own count and the write lock is held once."""
     key, number = _key(name, who, window)
-    if not await RateCounter.filter(key=key).update(count=F("count") + 1):
-        expires = datetime.fromtimestamp((number + 1) * window, UTC) + timedelta(seconds=1)
-        try:
-            await RateCounter.create(key=key, count=1, expires_at=expires)
-        except IntegrityError:  # another request created it first
-            await RateCounter.filter(key=key).update(count=F("count") + 1)
-    return await count(name, who, window)
+    expires = datetime.fromtimestamp((number + 1) * window, UTC) + timedelta(seconds=1)
+    rows = await db.fetch(
+        "INSERT INTO rate_counter (key, count, expires_at) VALUES (?, 1, ?)"
+        " ON CONFLICT (key) DO UPDATE SET count = rate_counter.count + 1 RETURNING count",
+        key, expires,
+    )  # fmt: skip
+    return rows[0]["count"]
 
 
 async def reset(name: str, who: str | int, window: int) -> None:

@@ -30,6 +30,7 @@ TEMPLATE_DIR = ROOT / "templates"
 SESSION_KEY = "forum.session_key"
 SET_COOKIE = "forum.set_cookie"
 COOKIE_NAME = "forum_session"
+CSRF_TOKEN = "forum.csrf_token"
 
 
 # --- Sessions and CSRF
@@ -51,7 +52,12 @@ def csrf_token_for_key(key: str) -> str:
 
 def csrf_token(request: Request) -> str:
     """This session's CSRF token; every unsafe form carries it as `csrf_token`."""
-    return csrf_token_for_key(session_key(request))
+    key = session_key(request)
+    # A thread page has a form per post: one HMAC per request, not one per form.
+    token = request.scope.get(CSRF_TOKEN)
+    if token is None or token[0] != key:
+        token = request.scope[CSRF_TOKEN] = (key, csrf_token_for_key(key))
+    return token[1]
 
 
 async def sign_in(request: Request, user: Any) -> None:

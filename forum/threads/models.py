@@ -136,7 +136,8 @@ class Post(Model):
     class Meta:
         table = "post"
         unique_together = (("thread", "number"),)
-        indexes = (("author_id", "created_at"), ("created_at",), ("held", "created_at"))
+        # A member's shown posts (their profile, the new-member checks) by the first two.
+        indexes = (("author_id", "held", "created_at"), ("created_at",), ("held", "created_at"))
 
     @property
     def url(self) -> str:
