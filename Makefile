@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run test lint format check migrations migrate demo worker messages catalogs clean
+.PHONY: help run test lint format check migrations migrate demo worker bench messages catalogs clean
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard forum/locale/*/LC_MESSAGES/messages.po))
 
 help: ## list the targets
@@ -56,6 +56,9 @@ demo: $(STAMP) $(CATALOGS) ## fill an empty database with a believable community
 
 worker: $(STAMP) ## run the background worker
 	$(BIN)/python run.py worker
+
+bench: $(STAMP) $(CATALOGS) ## load benchmark with wrk (BENCH_SCALES="10000" for a quick one)
+	$(BIN)/python bench/load.py
 
 clean: ## remove the virtualenv and caches (keeps data/)
 	rm -rf $(VENV) .pytest_cache .ruff_cache

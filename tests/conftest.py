@@ -106,7 +106,7 @@ async def _truncate_everything(context: TortoiseContext) -> None:
     connection = context.db()
     tables = await connection.execute_query_dict(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-        "AND tablename <> 'tortoise_migrations'"
+        "AND tablename NOT IN ('tortoise_migrations', 'content_version')"
     )
     names = ", ".join(f'"{row["tablename"]}"' for row in tables)
     await connection.execute_script(f"TRUNCATE {names} RESTART IDENTITY CASCADE")

@@ -1,0 +1,124 @@
+"""Pick what bench/load.py measures on one database, and sign members in for it.
+
+Run with the database's environment (DATA_DIR, or DATABASE_URL); prints one JSON object: the
+pages to load, a member's session cookie, and a file of posters (path, cookie, CSRF token),
+one member per line, for the reply run. Sessions are made the way signing in makes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from itsdangerous import Signer  # noqa: E402
+from tortoise import Tortoise  # noqa: E402
+
+from forum import db, web  # noqa: E402
+from forum.accounts import service as accounts  # noqa: E402
+from forum.accounts.models import User  # noqa: E402
+from forum.settings import settings  # noqa: E402
+from forum.site import models as site  # noqa: E402
+from forum.threads.models import POSTS_PER_PAGE, Category, Thread  # noqa: E402
+
+# The deep page: page 250 of a thread of 5,000 posts or more.
+DEEP_PAGE = 250
+# Members who post in the reply run; each may post 6 times a minute (the forum's limit).
+POSTERS = 1500
+SEARCH_WORD = "battery"
+
+
+def _cookie(key: str) -> str:
+    signed = Signer(settings.secret_key, salt="forum-session").sign(key).decode()
+    return f"{web.COOKIE_NAME}={signed}"
+
+
+async def _open_threads(limit: int) -> list[Thread]:
+    """Visible threads in open categories where members may reply, busiest categories first."""
+    categories = await Category.filter(archived=False, start_role="member").values_list(
+        "id", flat=True
+    )
+    return (
+        await Thread.filter(
+            category_id__in=list(categories), deleted_at=None, held=False, locked=False
+        )
+        .order_by("-last_posted_at")
+        .limit(limit)
+    )
+
+
+async def _posters(limit: int) -> list[User]:
+    """Members past the new-member limits: old enough, with enough approved posts."""
+    community = await site.get_all()
+    joined_before = datetime.now(UTC) - timedelta(days=int(community["trust_days"]) + 1)
+    rows = await db.fetch(
+        "SELECT p.author_id FROM post p JOIN users u ON u.id = p.author_id"
+        " WHERE p.held = ? AND u.role = 'member' AND u.suspended_at IS NULL"
+        " AND u.silenced_until IS NULL AND u.pending = ? AND u.created_at < ?"
+        " GROUP BY p.author_id HAVING COUNT(*) >= ? ORDER BY COUNT(*) DESC LIMIT ?",
+        False, False, joined_before, int(community["trust_posts"]), limit,
+    )  # fmt: skip
+    ids = [row["author_id"] for row in rows]
+    users = {user.id: user for user in await User.filter(id__in=ids)}
+    return [users[i] for i in ids if i in users]
+
+
+async def prepare(out_dir: Path) -> dict:
+    thread = (
+        await Thread.filter(deleted_at=None, held=False, post_count__gte=POSTS_PER_PAGE)
+        .order_by("post_count", "id")
+        .first()
+    )
+    deepest = await Thread.filter(deleted_at=None, held=False).order_by("-post_count").first()
+    category = await Category.filter(archived=False).order_by("-post_count").first()
+    if thread is None or deepest is None or category is None:
+        raise SystemExit("This database has no demo community: run `run.py demo --scale N`.")
+    deep_page = min(DEEP_PAGE, deepest.page_count)
+    posters = await _posters(POSTERS)
+    if not posters:
+        raise SystemExit("No member here may post without new-member limits.")
+    targets = await _open_threads(200)
+    lines = []
+    for index, user in enumerate(posters):
+        key = await accounts.start_session(user, "bench/load.py")
+        target = targets[index % len(targets)]
+        lines.append(f"/t/{target.id}/reply\t{_cookie(key)}\t{web.csrf_token_for_key(key)}")
+    posters_file = out_dir / "posters.tsv"
+    posters_file.write_text("\n".join(lines) + "\n")
+    reader = posters[len(posters) // 2]  # a typical member, not the busiest
+    reader_key = await accounts.start_session(reader, "bench/load.py")
+    return {
+        "pages": {
+            "home": "/",
+            "category": f"/c/{category.slug}",
+            "thread": thread.url,
+            "deep": f"{deepest.url}?page={deep_page}",
+            "search": f"/search?q={SEARCH_WORD}",
+            "feed": "/feeds/latest.rss",
+        },
+        "deep_posts": deepest.post_count,
+        "deep_page": deep_page,
+        "member_cookie": _cookie(reader_key),
+        "posters_file": str(posters_file),
+        "posters": len(posters),
+        "threads": await Thread.all().count(),
+        "posts": (await db.fetch("SELECT COUNT(*) AS n FROM post"))[0]["n"],
+    }
+
+
+async def main() -> None:
+    out_dir = Path(sys.argv[1])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    await Tortoise.init(config=db.tortoise_config())
+    try:
+        print(json.dumps(await prepare(out_dir)))
+    finally:
+        await Tortoise.close_connections()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
