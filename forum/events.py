@@ -189,6 +189,7 @@ class GuestPostCommented(Happened):
 
 
 E = TypeVar("E", bound=Happened)
+T = TypeVar("T")
 Listener = Callable[[Any], Awaitable[None]]
 _listeners: dict[type[Happened], list[Listener]] = defaultdict(list)
 
@@ -224,16 +225,35 @@ async def record(event: Happened) -> Event:
     return row
 
 
+# What the listeners of the running event have loaded (see shared()).
+_shared: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar(
+    "event_shared", default=None
+)
+
+
+async def shared(key: Any, load: Callable[[], Awaitable[T]]) -> T:
+    """What `load` returns, loaded once for all the listeners of the running event (each
+    listener of a new post reads that post: one query, not one per feature). Read-only:
+    a listener must not change what it gets."""
+    memo = _shared.get()
+    if memo is None:
+        return await load()
+    if key not in memo:
+        memo[key] = await load()
+    return memo[key]
+
+
 async def dispatch(event: Happened, row: Event, only: Any = None) -> None:
     """Run the listeners of an event (only those of module `only`, when replaying one
     feature's reactions from the log)."""
-    token = _current.set(row)
+    token, memo = _current.set(row), _shared.set({})
     try:
         for listener in _listeners[type(event)]:
             if only is None or listener.__module__ == only.__name__:
                 await listener(event)
     finally:
         _current.reset(token)
+        _shared.reset(memo)
 
 
 def parse(row: Event) -> Happened | None:

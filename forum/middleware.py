@@ -87,7 +87,7 @@ class SessionMiddleware:
             return
         key = self._cookie_key(scope)
         scope[web.SESSION_KEY] = key
-        scope["user"] = await self._load_user(key) if key else permissions.Guest()
+        scope["user"] = await self._load_user(scope, key) if key else permissions.Guest()
         await web.localise(scope)
 
         unsafe = scope["method"] in UNSAFE_METHODS
@@ -135,11 +135,17 @@ class SessionMiddleware:
             return None
 
     @staticmethod
-    async def _load_user(key: str) -> object:
+    async def _load_user(scope: Scope, key: str) -> object:
         from forum.accounts.models import Session
         from forum.accounts.service import seen, session_id
 
-        session = await Session.filter(id=session_id(key)).select_related("user").first()
+        found = session_id(key)
+        # Read once per content version: signing out, a suspension or a new password are
+        # writes, so the next request reads the session again.
+        session = await pagecache.shared(
+            scope, ("session", found),
+            lambda: Session.filter(id=found).select_related("user").first(),
+        )  # fmt: skip
         now = datetime.now(UTC)
         if session is None or session.last_seen_at < now - timedelta(days=SESSION_DAYS):
             return permissions.Guest()
@@ -148,7 +154,12 @@ class SessionMiddleware:
         if now - session.last_seen_at > TOUCH_EVERY:
             await Session.filter(id=session.id).update(last_seen_at=now)
             # The same write also starts a new visit after an hour away (previous_seen_at).
-            await type(session.user).filter(id=session.user.id).update(**seen(session.user, now))
+            visit = seen(session.user, now)
+            await type(session.user).filter(id=session.user.id).update(**visit)
+            # The shared copy moves on too, so the next request does not touch again.
+            session.last_seen_at = now
+            for name, value in visit.items():
+                setattr(session.user, name, value)
         return session.user
 
     @staticmethod

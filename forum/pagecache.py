@@ -14,13 +14,15 @@ import gzip
 import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 from tortoise import fields
 from tortoise.models import Model
 
@@ -31,8 +33,12 @@ MAX_AGE_SECONDS = 60.0
 # Pages per worker; kept compressed, a thread page is about 5 KB.
 MAX_ENTRIES = 2000
 COMPRESS_LEVEL = 6
+# Shared reads per worker (see shared()).
+SHARED_ENTRIES = 5000
+VERSION_KEY = "forum.content_version"
 
 Handler = Callable[[Request], Awaitable[Response]]
+T = TypeVar("T")
 
 
 class ContentVersion(Model):
@@ -51,6 +57,14 @@ async def version() -> int | None:
     return rows[0]["value"] if rows else None
 
 
+async def request_version(scope: Scope) -> int | None:
+    """The version as this request first read it: one read per request, however many
+    cached things it looks at."""
+    if VERSION_KEY not in scope:
+        scope[VERSION_KEY] = await version()
+    return scope[VERSION_KEY]
+
+
 async def bump() -> None:
     """Tell every worker that what guests see may have changed."""
     await db.execute("UPDATE content_version SET value = value + 1 WHERE id = 1")
@@ -66,11 +80,32 @@ class Page:
 
 
 _pages: OrderedDict[tuple[str, str, str], Page] = OrderedDict()
+_shared: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
 
 
 def forget() -> None:
-    """Drop every cached page (tests start each from an empty database)."""
+    """Drop every cached page and shared read (tests start each from an empty database)."""
     _pages.clear()
+    _shared.clear()
+
+
+async def shared(scope: Scope, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+    """What `load` returns, read once per content version and shared by every request of
+    this worker, members' too: the parts of a page that are the same whoever reads them (a
+    thread's posts, their authors' tiers) and a session's member. The caller must not change
+    what it gets."""
+    current = await request_version(scope)
+    found = _shared.get(key)
+    if current is not None and found is not None and found[0] == current:
+        _shared.move_to_end(key)
+        return found[1]
+    value = await load()
+    if current is not None:
+        _shared[key] = (current, value)
+        _shared.move_to_end(key)
+        while len(_shared) > SHARED_ENTRIES:
+            _shared.popitem(last=False)
+    return value
 
 
 def _cacheable(request: Request) -> bool:
@@ -118,7 +153,7 @@ def guest_cached(
         async def cached(request: Request) -> Response:
             if not _cacheable(request):
                 return await handler(request)
-            current = await version()
+            current = await request_version(request.scope)
             key = (request.url.path, request.url.query, i18n.current_language())
             page = _pages.get(key)
             if (

@@ -34,6 +34,7 @@ from tortoise.context import TortoiseContext  # noqa: E402
 from forum import db, pagecache, web  # noqa: E402
 from forum.accounts import service as accounts  # noqa: E402
 from forum.accounts.models import User  # noqa: E402
+from forum.advocacy import service as advocacy  # noqa: E402
 from forum.advocacy.service import ensure_badges  # noqa: E402
 from forum.app import create_app  # noqa: E402
 from forum.interests import service as interests  # noqa: E402
@@ -89,6 +90,7 @@ async def database(template_database: str, tmp_path: Path, monkeypatch) -> Async
     monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=1024))
     site.forget()
     pagecache.forget()
+    advocacy.forget_badges()
     # Per-process caches of what a database holds: tag names and the Top rankings.
     tagging.forget()
     interests.forget()

@@ -10,7 +10,7 @@ import pytest
 from forum import db, pagecache
 from forum.threads import service as threads
 from forum.threads.models import Thread
-from tests.conftest import count_queries, login, make_thread, submit
+from tests.conftest import count_queries, login, make_reply, make_thread, submit
 
 
 @pytest.fixture
@@ -59,12 +59,45 @@ async def test_a_write_from_another_process_retires_every_cached_page(client, me
     assert "Renamed elsewhere" in (await client.get(thread.url)).text
 
 
-async def test_a_cached_page_expires_by_itself(client, member, monkeypatch):
+async def test_a_cached_page_expires_by_itself_so_relative_times_move_on(
+    client, member, monkeypatch
+):
     thread = await make_thread(member, title="Old news")
-    await client.get(thread.url)
-    await Thread.filter(id=thread.id).update(title="Quietly changed")
+    first = await client.get(thread.url)
+    # Time passed, nothing was written: the page is rendered again (its "3 minutes ago"s move
+    # on) from the reads it shares.
+    (kept,) = pagecache._pages.values()
     monkeypatch.setattr(pagecache, "MAX_AGE_SECONDS", 0.0)
-    assert "Quietly changed" in (await client.get(thread.url)).text
+    again = await client.get(thread.url)
+    (renewed,) = pagecache._pages.values()
+    assert renewed.stored_at > kept.stored_at and again.text == first.text
+
+
+async def test_a_member_shares_the_posts_other_readers_loaded_but_sees_their_own_likes(
+    client, member_client, member, other_member
+):
+    thread = await make_thread(member, title="Shared posts")
+    reply = await make_reply(thread, other_member, "Worth a like")
+    await client.get(thread.url)  # a guest read the thread, its posts and their tiers
+    await login(member_client, member)
+    await member_client.get(thread.url)  # the member's session is read once per write too
+    with count_queries() as statements:
+        page = await member_client.get(thread.url)
+    # The version, then only what is the member's own: levels and read position, their likes
+    # and bookmarks.
+    assert len(statements) == 3, "\n".join(statements)
+    assert 'action="/p/' + str(reply.id) + '/like"' in page.text
+    liked = await submit(member_client, f"/p/{reply.id}/like")
+    assert liked.status_code == 303
+    page = await member_client.get(thread.url)
+    assert 'action="/p/' + str(reply.id) + '/unlike"' in page.text
+
+
+async def test_signing_out_ends_a_shared_session_at_once(member_client, member):
+    await login(member_client, member)
+    assert "Log out" in (await member_client.get("/latest")).text
+    await submit(member_client, "/logout")
+    assert "Log in" in (await member_client.get("/latest")).text
 
 
 async def test_members_and_guests_with_a_session_never_get_the_shared_copy(

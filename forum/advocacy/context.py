@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from forum import web
+from forum import pagecache, web
 from forum.advocacy import service
 
 
@@ -25,8 +25,12 @@ async def _recognition(request: Request, page: dict[str, Any]) -> dict[str, Any]
         }  # fmt: skip
     posts = page.get("posts")
     if posts and page.get("thread") is not None:
-        # One query for the page's authors, whatever their number.
-        rows = await service.standings([post.author_id for post in posts])
+        # One query for the page's authors, whatever their number, shared by every reader
+        # of the page until the next write.
+        authors = frozenset(post.author_id for post in posts)
+        rows = await pagecache.shared(
+            request.scope, ("standings", authors), lambda: service.standings(list(authors))
+        )
         tiers = {tier["key"]: tier for tier in (await service.rules()).tiers}
         return {"tiers": {
             user_id: (row.tier, service.tier_label(tiers[row.tier]))

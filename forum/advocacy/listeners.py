@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from forum import events
 from forum.advocacy import service
 from forum.advocacy.models import Badge, PointEntry, Standing
+from forum.threads import service as threads
 from forum.threads.models import Post, Thread
 
 
@@ -37,7 +38,7 @@ async def thread_started(event: events.ThreadCreated) -> None:
 async def replied(event: events.PostCreated) -> None:
     """A reply earns points in someone else's thread only: answering yourself earns nothing."""
     _, at = _event()
-    post = await Post.get(id=event.post_id).select_related("thread")
+    post = await threads.event_post(event.post_id)
     await service.award_by_rule("first_post", post.author_id, f"first-post:{post.author_id}", at)
     if post.author_id == post.thread.author_id:
         return

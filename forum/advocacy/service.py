@@ -141,17 +141,42 @@ async def standings(user_ids: list[int]) -> dict[int, Standing]:
 async def book(
     user_id: int, points: int, reason: str, key: str, at: datetime, **source: Any
 ) -> PointEntry | None:
-    """Add a ledger row and move the member's total; nothing when the key is booked already."""
-    if await PointEntry.exists(key=key):
+    """Add a ledger row and move the member's total; nothing when the key is booked already.
+    (A reply books one: each step here is one statement, inside the reply's write.)"""
+    entry = PointEntry(
+        user_id=user_id, points=points, reason=reason, key=key[:120], created_at=at,
+        thread_id=source.get("thread_id"), post_id=source.get("post_id"),
+        category_id=source.get("category_id"), note=source.get("note", ""),
+    )  # fmt: skip
+    inserted = await db.fetch(
+        "INSERT INTO point_entry (user_id, points, reason, key, created_at, thread_id, post_id,"
+        " category_id, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (key) DO NOTHING RETURNING id",
+        entry.user_id, entry.points, entry.reason, entry.key, entry.created_at, entry.thread_id,
+        entry.post_id, entry.category_id, entry.note,
+    )  # fmt: skip
+    if not inserted:
         return None
-    entry = await PointEntry.create(
-        user_id=user_id, points=points, reason=reason, key=key[:120], created_at=at, **source
-    )
-    row = await standing(user_id)
-    if points:
+    entry.id = inserted[0]["id"]
+    if not points:
+        await standing(user_id)
+        return entry
+    # One statement moves the total and reads back what settling the tier needs.
+    moved = await db.fetch(
+        "UPDATE standing SET points = points + ? WHERE user_id = ?"
+        " RETURNING id, points, tier, below_since",
+        points, user_id,
+    )  # fmt: skip
+    if moved:
+        found = moved[0]
+        row = Standing(id=found["id"], user_id=user_id, points=found["points"], tier=found["tier"])
+        # settle_tier only asks whether a grace period runs.
+        row.below_since = at if found["below_since"] is not None else None
+    else:  # the member's first points
+        row = await standing(user_id)
         await Standing.filter(id=row.id).update(points=F("points") + points)
         row.points += points
-        await settle_tier(row, at)
+    await settle_tier(row, at)
     return entry
 
 
@@ -341,8 +366,19 @@ async def badges_of(user_id: int) -> list[BadgeAward]:
     return [a for a in awards if a.expires_at is None or a.expires_at > moment]
 
 
+# Automatic badges are made once (ensure_badges) and never edited: read each rule's once.
+_rule_badges: dict[str, Badge | None] = {}
+
+
 async def badge_by_rule(rule: str) -> Badge | None:
-    return await Badge.filter(rule=rule).first()
+    if rule not in _rule_badges:
+        _rule_badges[rule] = await Badge.filter(rule=rule).first()
+    return _rule_badges[rule]
+
+
+def forget_badges() -> None:
+    """Drop the badges read (tests start each from a new database)."""
+    _rule_badges.clear()
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from forum import events, markup
 from forum.accounts.models import User
 from forum.notifications import service
 from forum.text import fold
+from forum.threads import service as threads
 from forum.threads.models import Post, Thread
 
 # A quote as markup.quote writes it: "@name:" on its own line, then "> " lines.
@@ -57,7 +58,7 @@ async def new_thread(event: events.ThreadCreated) -> None:
 
 @events.subscribe(events.PostCreated)
 async def new_post(event: events.PostCreated) -> None:
-    post = await Post.get(id=event.post_id).select_related("thread")
+    post = await threads.event_post(event.post_id)
     thread = post.thread
     watching, muted = await service.audience(thread)
     recipients = {user: "reply" for user in watching}

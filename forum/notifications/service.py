@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from forum import db, markup
@@ -143,19 +143,27 @@ async def unsubscribe(token: str) -> tuple[User, str] | None:
 # --- Watching
 
 
-async def _levels(user_id: int, thread: Thread, with_unread: bool = False) -> dict[str, Any]:
+async def _levels(
+    user_id: int, thread: Thread, unread_on: list[int] | None = None
+) -> dict[str, Any]:
     """The member's row for a thread (row_id, thread_level, last_read), their category level
-    and, when asked, their unread notifications, in one read: every member's thread page."""
-    unread = (
-        ", (SELECT COUNT(*) FROM notification n WHERE n.user_id = ? AND n.read_at IS NULL)"
-        " AS unread" if with_unread else ""
-    )  # fmt: skip
+    and, given posts (`unread_on`), their unread notifications and whether any is about those
+    posts, in one read: every member's thread page."""
+    unread, params = "", []
+    if unread_on is not None:
+        on_page = ", ".join("?" * len(unread_on)) or "NULL"
+        unread = (
+            ", (SELECT COUNT(*) FROM notification n WHERE n.user_id = ? AND n.read_at IS NULL)"
+            " AS unread, EXISTS (SELECT 1 FROM notification n WHERE n.user_id = ?"
+            f" AND n.read_at IS NULL AND n.post_id IN ({on_page})) AS on_page"
+        )
+        params = [user_id, user_id, *unread_on]
     [row] = await db.fetch(
         "SELECT t.id AS row_id, t.level AS thread_level, t.last_read AS last_read,"
         " c.level AS category_level" + unread + " FROM (SELECT 1 AS one) AS one"
         " LEFT JOIN thread_watch t ON t.user_id = ? AND t.thread_id = ?"
         " LEFT JOIN category_watch c ON c.user_id = ? AND c.category_id = ?",
-        *([user_id] if with_unread else []), user_id, thread.id, user_id, thread.category_id,
+        *params, user_id, thread.id, user_id, thread.category_id,
     )  # fmt: skip
     return row
 
@@ -191,39 +199,37 @@ async def set_category_level(user: User, category_id: int, level: int) -> None:
 
 
 async def watch_as_participant(user_id: int, thread: Thread, number: int) -> None:
-    """Starting or replying to a thread watches it (unless the member chose a level)."""
-    row, created = await ThreadWatch.get_or_create(
-        user_id=user_id, thread_id=thread.id, defaults={"level": WATCHING, "last_read": number}
-    )
-    if created:
-        return
-    if row.level == UNSET:
-        # They had only opened it, choosing no level: taking part watches it now.
-        await ThreadWatch.filter(id=row.id).update(
-            level=WATCHING, last_read=max(row.last_read, number)
-        )
-    else:
-        await ThreadWatch.filter(user_id=user_id, thread_id=thread.id, last_read__lt=number).update(
-            last_read=number
-        )
+    """Starting or replying to a thread watches it (unless the member chose a level; a row
+    that only kept their read position has none), and they have read up to their post."""
+    await db.execute(
+        "INSERT INTO thread_watch (user_id, thread_id, level, last_read) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (user_id, thread_id) DO UPDATE SET"
+        " level = CASE WHEN thread_watch.level = ? THEN ? ELSE thread_watch.level END,"
+        " last_read = CASE WHEN thread_watch.last_read < ? THEN ? ELSE thread_watch.last_read END",
+        user_id, thread.id, WATCHING, number, UNSET, WATCHING, number, number,
+    )  # fmt: skip
 
 
 async def audience(thread: Thread) -> tuple[set[int], set[int]]:
     """Who watches the thread (every post) and who muted it: thread levels over category
-    ones, category levels over tag ones."""
-    by_tag = await tag_audience(thread)
-    by_category = dict(
-        await CategoryWatch.filter(category_id=thread.category_id)
-        .exclude(level=NORMAL)
-        .values_list("user_id", "level")
-    )
-    rows = ThreadWatch.filter(thread_id=thread.id)
-    # A row with no level of its own (UNSET) leaves the category's level in force.
-    rows = rows.filter(
-        Q(level__in=(MUTED, WATCHING))
-        | Q(user_id__in=list({**by_tag, **by_category}), level__gte=NORMAL)
-    )
-    levels = {**by_tag, **by_category, **dict(await rows.values_list("user_id", "level"))}
+    ones, category levels over tag ones. One read (every new post asks)."""
+    tags = (
+        "SELECT 0 AS source, user_id, level FROM tag_watch WHERE level <> ?"
+        " AND tag_id IN (SELECT tag_id FROM thread_tag WHERE thread_id = ?) UNION ALL "
+        if thread.tags else ""
+    )  # fmt: skip
+    rows = await db.fetch(
+        tags + "SELECT 1 AS source, user_id, level FROM category_watch"
+        " WHERE category_id = ? AND level <> ?"
+        # A thread row with no level of its own (UNSET) leaves the category's in force.
+        " UNION ALL SELECT 2 AS source, user_id, level FROM thread_watch"
+        " WHERE thread_id = ? AND level <> ?",
+        *((NORMAL, thread.id) if thread.tags else ()), thread.category_id, NORMAL,
+        thread.id, UNSET,
+    )  # fmt: skip
+    levels = _tag_levels((row["user_id"], row["level"]) for row in rows if row["source"] == 0)
+    for source in (1, 2):
+        levels.update((row["user_id"], row["level"]) for row in rows if row["source"] == source)
     watching = {user for user, level in levels.items() if level == WATCHING}
     muted = {user for user, level in levels.items() if level == MUTED}
     return watching, muted
@@ -277,6 +283,12 @@ async def tag_audience(thread: Thread) -> dict[int, int]:
         .exclude(level=NORMAL)
         .values_list("user_id", "level")
     )
+    return _tag_levels(rows)
+
+
+def _tag_levels(rows: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """Each member's level over the thread's tags: muting one mutes the thread, else the
+    highest."""
     levels: dict[int, int] = {}
     for user_id, level in rows:
         known = levels.setdefault(user_id, level)
@@ -306,7 +318,7 @@ async def read_thread(user: Any, thread: Thread, posts: list[Post]) -> Reading:
     they open, in a row with no level of its own when they chose none), and notifications
     about those posts count as read (so they are not mailed). One read; a write only when
     the position moves or a notification is read."""
-    row = await _levels(user.id, thread, with_unread=True)
+    row = await _levels(user.id, thread, unread_on=[post.id for post in posts])
     read, unread = row["last_read"] or 0, row["unread"]
     last = posts[-1].number if posts else 0
     if row["row_id"] is None and last:
@@ -319,7 +331,7 @@ async def read_thread(user: Any, thread: Thread, posts: list[Post]) -> Reading:
         await ThreadWatch.filter(user_id=user.id, thread_id=thread.id, last_read__lt=last).update(
             last_read=last
         )
-    if posts and unread:
+    if row["on_page"]:
         unread -= await Notification.filter(
             user_id=user.id, read_at__isnull=True, post_id__in=[post.id for post in posts]
         ).update(read_at=now(), email_due_at=None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from forum import events
 from forum.search import service
+from forum.threads import service as threads
 from forum.threads.models import Post, Thread
 
 
@@ -15,11 +16,13 @@ async def thread_started(event: events.ThreadCreated) -> None:
 
 
 @events.subscribe(events.PostCreated)
+async def post_created(event: events.PostCreated) -> None:
+    await service.index_loaded([await threads.event_post(event.post_id)])
+
+
 @events.subscribe(events.PostHidden)
 @events.subscribe(events.PostUnhidden)
-async def post_changed(
-    event: events.PostCreated | events.PostHidden | events.PostUnhidden,
-) -> None:
+async def post_changed(event: events.PostHidden | events.PostUnhidden) -> None:
     await service.index_posts([event.post_id])
 
 

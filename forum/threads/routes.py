@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from forum import markup
+from forum import markup, pagecache
 from forum import permissions as can
 from forum.accounts import service as accounts
 from forum.forms import Invalid
@@ -67,9 +67,16 @@ async def category_page(request: Request) -> Response:
     )  # fmt: skip
 
 
-async def thread_or_404(request: Request) -> Thread:
-    """The thread the path names, if this reader may see it (other features' routes use it)."""
-    thread = await service.get_thread(request.path_params["thread_id"])
+async def thread_or_404(request: Request, shared: bool = False) -> Thread:
+    """The thread the path names, if this reader may see it (other features' routes use it).
+    `shared`: read once per content version for every reader (the page only reads it)."""
+    thread_id = request.path_params["thread_id"]
+    if shared:
+        thread = await pagecache.shared(
+            request.scope, ("thread", thread_id), lambda: service.get_thread(thread_id)
+        )
+    else:
+        thread = await service.get_thread(thread_id)
     if thread is None or (thread.held and not can.view_held(request.user, thread)):
         raise not_found()
     return thread
@@ -77,7 +84,7 @@ async def thread_or_404(request: Request) -> Thread:
 
 async def thread_page(request: Request) -> Response:
     try:
-        thread = await thread_or_404(request)
+        thread = await thread_or_404(request, shared=True)
     except HTTPException:
         # A thread merged into another sends its old links there; staff still read (and can
         # restore) a deleted one.
@@ -100,7 +107,11 @@ async def thread_page(request: Request) -> Response:
 async def _render_thread(
     request: Request, thread: Thread, page: int, *, form: dict, errors: dict, status: int = 200
 ) -> Response:
-    posts = await service.thread_page(thread, page)
+    # The same posts for every reader until the next write; what is the reader's own (likes,
+    # bookmarks, read position) is read below.
+    posts = await pagecache.shared(
+        request.scope, ("posts", thread.id, page), lambda: service.thread_page(thread, page)
+    )
     for post in posts:
         post.thread = thread
     # The member's likes and bookmarks on the page, in one read.

@@ -15,7 +15,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from forum import events, keyset, markup, permissions, ratelimit
+from forum import db, events, keyset, markup, permissions, ratelimit
 from forum.accounts.models import User
 from forum.forms import Invalid, check_length, required_length
 from forum.i18n import gettext as _
@@ -414,8 +414,11 @@ async def reply(thread: Thread, author: User, body: str, *, follow_up: bool = Fa
     async with in_transaction():
         # Write first: the counter update takes the row (or SQLite's write) lock, so two
         # replies at once get consecutive numbers.
-        await Thread.filter(id=thread.id).update(post_count=F("post_count") + 1)
-        [number] = await Thread.filter(id=thread.id).values_list("post_count", flat=True)
+        [row] = await db.fetch(
+            "UPDATE thread SET post_count = post_count + 1 WHERE id = ? RETURNING post_count",
+            thread.id,
+        )
+        number = row["post_count"]
         post = await Post.create(
             thread=thread, number=number, author=author, body=body, html=html, created_at=moment,
             held=held,
@@ -454,10 +457,15 @@ async def _count_new_thread(thread: Thread, post: Post, opened_for_member: bool 
 
 async def _count_new_reply(thread: Thread, post: Post, follow_up: bool = False) -> None:
     """Counters, last activity and the event for a reply everyone can now see."""
-    await Thread.filter(id=thread.id).update(reply_count=F("reply_count") + 1)
-    await Thread.filter(id=thread.id, last_posted_at__lte=post.created_at).update(
-        last_posted_at=post.created_at, last_poster_id=post.author_id
-    )
+    # One statement: the row's old last_posted_at decides both columns (an approved reply
+    # may be older than the latest one).
+    await db.execute(
+        "UPDATE thread SET reply_count = reply_count + 1,"
+        " last_poster_id = CASE WHEN last_posted_at <= ? THEN ? ELSE last_poster_id END,"
+        " last_posted_at = CASE WHEN last_posted_at <= ? THEN ? ELSE last_posted_at END"
+        " WHERE id = ?",
+        post.created_at, post.author_id, post.created_at, post.created_at, thread.id,
+    )  # fmt: skip
     if thread.tags:
         await tagging.touched(thread.id, post.created_at)
     await Category.filter(id=thread.category_id).update(post_count=F("post_count") + 1)
@@ -1011,6 +1019,13 @@ async def typical_first_response(category: Category) -> timedelta | None:
 # --- View counts: gathered in memory, written in batches, never one write per page view.
 
 _pending_views: Counter[int] = Counter()
+
+
+async def event_post(post_id: int) -> Post:
+    """The post an event names, with its thread: read once for all the event's listeners."""
+    return await events.shared(
+        ("post", post_id), lambda: Post.get(id=post_id).select_related("thread")
+    )
 
 
 def count_view(thread_id: int) -> None:

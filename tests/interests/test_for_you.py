@@ -199,6 +199,7 @@ async def test_threads_like_ones_the_member_replied_to_and_liked(member, other_m
 
 
 async def _home_queries(client) -> int:
+    await pagecache.bump()  # measured after a write: nothing shared from before
     with count_queries() as statements:
         response = await client.get("/")
     assert response.status_code == 200 and "For you" in response.text
@@ -233,12 +234,13 @@ async def test_the_home_page_of_a_member_costs_the_same_few_queries_however_much
     await threads.like(await threads.get_post((await threads.thread_page(seen, 1))[0].id), member)
     many = await _home_queries(client)
     assert few == many
-    # The session (1); the member's category and tag levels (1); categories with their
-    # accepted answers and the unanswered questions there (2); followed categories' and tags'
-    # threads (2); their latest replies and likes (2); the search feature's similar threads
+    # The content version and the session (2); the member's category and tag levels (1);
+    # categories with their accepted answers and the unanswered questions there (2); followed
+    # categories' and tags' threads (2); their latest replies and likes (2); the search
+    # feature's similar threads
     # (3: titles, matches, visible ones) and those threads' rows (1); muted threads (1); the
     # header's unread notifications, the unread lists' counts and the "new" marks (3).
-    assert many <= 16, many
+    assert many <= 17, many
 
 
 # --- Top

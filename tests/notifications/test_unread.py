@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from forum import pagecache
 from forum.accounts import service as accounts
 from forum.accounts.models import Session, User
 from forum.moderation import service as moderation
@@ -207,6 +208,7 @@ async def test_a_list_costs_one_query_for_its_marks_whatever_its_length(
     for n in range(2):
         await client.get((await make_thread(other_member, title=f"Few {n}")).url)
     await client.get("/")
+    await pagecache.bump()  # measured as after a write: nothing shared from before
     with count_queries() as few:
         await client.get("/")
     for n in range(12):
@@ -388,10 +390,12 @@ async def test_a_list_costs_the_same_queries_for_2_or_12_threads(
 
     await add(2)
     await client.get(f"/{kind}")
+    await pagecache.bump()  # measured as after a write: nothing shared from before
     with count_queries() as few:
         assert len(_titles((await client.get(f"/{kind}")).text)) == 2
     await add(10)
     with count_queries() as many:
         assert len(_titles((await client.get(f"/{kind}")).text)) == 12
-    # The session, the page of ids, their threads, the marks, the tabs and the header counts.
-    assert len(few) == len(many) <= 6
+    # The content version, the session, the page of ids, their threads, the marks, the tabs
+    # and the header counts.
+    assert len(few) == len(many) <= 7
