@@ -33,8 +33,8 @@ MAX_AGE_SECONDS = 60.0
 # Pages per worker; kept compressed, a thread page is about 5 KB.
 MAX_ENTRIES = 2000
 COMPRESS_LEVEL = 6
-# Shared reads per worker (see shared()).
-SHARED_ENTRIES = 5000
+# Shared reads per worker (see shared()); a page of posts is about 100 KB of objects.
+SHARED_ENTRIES = 500
 VERSION_KEY = "forum.content_version"
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -81,12 +81,15 @@ class Page:
 
 _pages: OrderedDict[tuple[str, str, str], Page] = OrderedDict()
 _shared: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
+_shared_version = -1  # the newest version shared reads were made at
 
 
 def forget() -> None:
     """Drop every cached page and shared read (tests start each from an empty database)."""
+    global _shared_version
     _pages.clear()
     _shared.clear()
+    _shared_version = -1
 
 
 async def shared(scope: Scope, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
@@ -94,13 +97,19 @@ async def shared(scope: Scope, key: Hashable, load: Callable[[], Awaitable[T]]) 
     this worker, members' too: the parts of a page that are the same whoever reads them (a
     thread's posts, their authors' tiers) and a session's member. The caller must not change
     what it gets."""
+    global _shared_version
     current = await request_version(scope)
+    if current is not None and current > _shared_version:
+        # Everything read before this write is of no more use: free it now rather than
+        # when the same key comes again.
+        _shared.clear()
+        _shared_version = current
     found = _shared.get(key)
     if current is not None and found is not None and found[0] == current:
         _shared.move_to_end(key)
         return found[1]
     value = await load()
-    if current is not None:
+    if current is not None and current == _shared_version:
         _shared[key] = (current, value)
         _shared.move_to_end(key)
         while len(_shared) > SHARED_ENTRIES:

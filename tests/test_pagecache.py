@@ -148,3 +148,14 @@ async def test_a_feed_keeps_its_own_validators_when_cached(client, member):
         "/feeds/latest.rss", headers={"if-modified-since": first.headers["last-modified"]}
     )
     assert since.status_code == 304
+
+
+async def test_reads_shared_before_a_write_are_freed_when_the_write_is_seen(client, member):
+    first = await make_thread(member, title="First")
+    second = await make_thread(member, title="Second")
+    await client.get(first.url)
+    assert ("thread", first.id) in pagecache._shared
+    await pagecache.bump()
+    await client.get(second.url)
+    assert ("thread", first.id) not in pagecache._shared
+    assert ("thread", second.id) in pagecache._shared

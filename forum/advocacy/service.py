@@ -460,15 +460,24 @@ async def award(
     granted_by: int | None = None,
     expires_at: datetime | None = None,
 ) -> BadgeAward | None:
-    """Give a badge once per key, and tell the member."""
-    if badge is None or await BadgeAward.exists(key=key):
+    """Give a badge once per key, and tell the member. One statement, safe when two workers
+    award the same key at once (the second finds it given)."""
+    if badge is None:
         return None
     from forum.notifications import service as notifications
 
-    row = await BadgeAward.create(
+    row = BadgeAward(
         badge=badge, user_id=user_id, key=key[:120], reason=reason[:300],
         granted_by_id=granted_by, awarded_at=at, expires_at=expires_at,
     )  # fmt: skip
+    inserted = await db.fetch(
+        "INSERT INTO badge_award (badge_id, user_id, key, reason, granted_by_id, awarded_at,"
+        " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING id",
+        badge.id, user_id, row.key, row.reason, granted_by, at, expires_at,
+    )  # fmt: skip
+    if not inserted:
+        return None
+    row.id = inserted[0]["id"]
     if not replaying.get():
         await notifications.notify({user_id: "badge"}, actor_id=granted_by, text=badge.name,
                                    url=f"/badges/{badge.slug}")  # fmt: skip

@@ -214,7 +214,12 @@ async def _screen(
     if (
         not errors
         and await Post.filter(
-            author_id=author.id, created_at__gte=now() - DUPLICATE_WINDOW, body=body
+            # Held or not: "held IN" lets the (author, held, created_at) index read only the
+            # window, not every post the member ever wrote.
+            author_id=author.id,
+            held__in=[False, True],
+            created_at__gte=now() - DUPLICATE_WINDOW,
+            body=body,
         ).exists()
     ):
         errors["body"] = _("You posted this same text a moment ago.")

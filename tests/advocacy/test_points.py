@@ -216,3 +216,21 @@ async def test_the_tier_shows_beside_the_authors_name_on_posts(client, member, o
     page = (await client.get(thread.url)).text
     assert page.count('class="tier tier-') == 1  # newcomers carry no label
     assert ">Member</a>" in page
+
+
+async def test_two_workers_awarding_the_same_badge_at_once_give_it_once_without_error(
+    member, monkeypatch
+):
+    """The daily work runs in every worker: the second award of a key must find it given,
+    even when it looked just before the first one wrote it."""
+    badge = await service.badge_by_rule("first_post")
+    moment = datetime.now(UTC)
+    assert await service.award(badge, member.id, "race:1", moment) is not None
+    # As if this worker had looked before the other one wrote.
+    monkeypatch.setattr(BadgeAward, "exists", classmethod(lambda cls, **kw: _false()))
+    assert await service.award(badge, member.id, "race:1", moment) is None
+    assert await BadgeAward.filter(key="race:1").count() == 1
+
+
+async def _false() -> bool:
+    return False
