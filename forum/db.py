@@ -104,6 +104,13 @@ async def fetch(sql: str, *params: Any) -> list[dict[str, Any]]:
     return await connection.execute_query_dict(_placeholders(sql), list(params))
 
 
+async def execute_many(sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """One statement for many rows of plain values (written with `?` placeholders): for
+    writes of hundreds of rows, where building a model object for each costs more than the
+    write."""
+    await Tortoise.get_connection("default").execute_many(_placeholders(sql), rows)
+
+
 async def execute(sql: str, *params: Any) -> None:
     """A write the ORM cannot express (such as setting each row from another table), written
     once for both databases with `?` placeholders."""

@@ -212,20 +212,34 @@ async def watch_as_participant(user_id: int, thread: Thread, number: int) -> Non
 
 async def audience(thread: Thread) -> tuple[set[int], set[int]]:
     """Who watches the thread (every post) and who muted it: thread levels over category
-    ones, category levels over tag ones. One read (every new post asks)."""
-    tags = (
-        "SELECT 0 AS source, user_id, level FROM tag_watch WHERE level <> ?"
-        " AND tag_id IN (SELECT tag_id FROM thread_tag WHERE thread_id = ?) UNION ALL "
-        if thread.tags else ""
+    ones, category levels over tag ones. One read of only the rows that can decide: watching
+    or muted ones, and other levels only where they override one (a big category has
+    thousands of trackers, and a long thread thousands of readers, who decide nothing)."""
+    decisive = (MUTED, WATCHING)
+    tagged = (
+        "SELECT user_id, level FROM tag_watch WHERE level IN (?, ?)"
+        " AND tag_id IN (SELECT tag_id FROM thread_tag WHERE thread_id = ?)"
+        if thread.tags else "SELECT user_id, level FROM tag_watch WHERE 0 = 1"
     )  # fmt: skip
+    tag_params = [*decisive, thread.id] if thread.tags else []
+    # A category level other than normal overrides a tag's.
+    categorised = (
+        "SELECT user_id, level FROM category_watch WHERE category_id = ? AND (level IN (?, ?)"
+        f" OR (level <> ? AND user_id IN (SELECT user_id FROM ({tagged}) AS t)))"
+    )
+    category_params = [thread.category_id, *decisive, NORMAL, *tag_params]
+    # A thread's own level (not UNSET) overrides both.
+    threaded = (
+        "SELECT user_id, level FROM thread_watch WHERE thread_id = ? AND (level IN (?, ?)"
+        f" OR (level >= ? AND (user_id IN (SELECT user_id FROM ({tagged}) AS t)"
+        f" OR user_id IN (SELECT user_id FROM ({categorised}) AS c))))"
+    )
+    thread_params = [thread.id, *decisive, NORMAL, *tag_params, *category_params]
     rows = await db.fetch(
-        tags + "SELECT 1 AS source, user_id, level FROM category_watch"
-        " WHERE category_id = ? AND level <> ?"
-        # A thread row with no level of its own (UNSET) leaves the category's in force.
-        " UNION ALL SELECT 2 AS source, user_id, level FROM thread_watch"
-        " WHERE thread_id = ? AND level <> ?",
-        *((NORMAL, thread.id) if thread.tags else ()), thread.category_id, NORMAL,
-        thread.id, UNSET,
+        f"SELECT 0 AS source, user_id, level FROM ({tagged}) AS g"
+        f" UNION ALL SELECT 1 AS source, user_id, level FROM ({categorised}) AS k"
+        f" UNION ALL SELECT 2 AS source, user_id, level FROM ({threaded}) AS h",
+        *tag_params, *category_params, *thread_params,
     )  # fmt: skip
     levels = _tag_levels((row["user_id"], row["level"]) for row in rows if row["source"] == 0)
     for source in (1, 2):
@@ -406,13 +420,16 @@ async def notify(
         how = channel(preferences.get(user_id), KIND_TOPIC[kind])
         if how == "off":
             continue
-        rows.append(Notification(
-            user_id=user_id, kind=kind, actor_id=actor_id, thread_id=thread_id, post_id=post_id,
-            text=text[:500], url=url[:300], created_at=moment,
-            email_due_at=moment + EMAIL_DELAY if how == "email" else None,
-        ))  # fmt: skip
+        email_due = moment + EMAIL_DELAY if how == "email" else None
+        rows.append((user_id, kind, actor_id, 0, thread_id, post_id, text[:500], url[:300],
+                     moment, email_due))  # fmt: skip
     if rows:
-        await Notification.bulk_create(rows)
+        # Plain rows, not model objects: a post in a watched category may tell hundreds.
+        await db.execute_many(
+            "INSERT INTO notification (user_id, kind, actor_id, others, thread_id, post_id,"
+            " text, url, created_at, email_due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
     return len(rows)
 
 
