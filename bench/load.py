@@ -482,6 +482,8 @@ def main() -> int:
         report["postgres"] = measure_postgres()
     report["minutes"] = round((time.monotonic() - started) / 60, 1)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    for result in [*results, report.get("postgres") or {}]:
+        result.get("data", {}).pop("member_cookie", None)  # a live session: not for a file
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=1) + "\n")
     text = table(report)
     (RESULTS / "latest.md").write_text(
