@@ -139,14 +139,15 @@ async def standings(user_ids: list[int]) -> dict[int, Standing]:
 
 
 async def book(
-    user_id: int, points: int, reason: str, key: str, at: datetime, **source: Any
-) -> PointEntry | None:
+    user_id: int, points: int, reason: str, key: str, at: datetime, *,
+    thread_id: int | None = None, post_id: int | None = None, category_id: int | None = None,
+    note: str = "",
+) -> PointEntry | None:  # fmt: skip
     """Add a ledger row and move the member's total; nothing when the key is booked already.
     (A reply books one: each step here is one statement, inside the reply's write.)"""
     entry = PointEntry(
         user_id=user_id, points=points, reason=reason, key=key[:120], created_at=at,
-        thread_id=source.get("thread_id"), post_id=source.get("post_id"),
-        category_id=source.get("category_id"), note=source.get("note", ""),
+        thread_id=thread_id, post_id=post_id, category_id=category_id, note=note,
     )  # fmt: skip
     inserted = await db.fetch(
         "INSERT INTO point_entry (user_id, points, reason, key, created_at, thread_id, post_id,"
