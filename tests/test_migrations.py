@@ -48,5 +48,7 @@ async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(database):
     connection = Tortoise.get_connection("default")
     _, mode = await connection.execute_query("PRAGMA journal_mode")
     _, timeout = await connection.execute_query("PRAGMA busy_timeout")
+    _, checkpoint = await connection.execute_query("PRAGMA wal_autocheckpoint")
     assert dict(mode[0])["journal_mode"] == "wal"
     assert list(dict(timeout[0]).values()) == [db.SQLITE_BUSY_TIMEOUT_MS]
+    assert list(dict(checkpoint[0]).values()) == [db.WAL_CHECKPOINT_PAGES]
