@@ -57,7 +57,8 @@ class Notification(Model):
 
     class Meta:
         table = "notification"
-        indexes = (("user_id", "read_at"), ("user_id", "created_at"))
+        # (thread_id, read_at): a new post finds its watchers' unread replies to fold into.
+        indexes = (("user_id", "read_at"), ("user_id", "created_at"), ("thread_id", "read_at"))
 
 
 # A member's level for one thread, and how far they have read it. (A comment, not a

@@ -122,10 +122,38 @@ async def test_the_header_counts_unread_and_reading_the_post_clears_it(
     assert await Notification.filter(user_id=member.id, read_at__isnull=True).count() == 0
 
 
+async def test_posts_while_a_watcher_is_away_fold_into_one_notification(
+    client, member, other_member
+):
+    thread = await make_thread(member, title="Strap keeps slipping")
+    first = await make_reply(thread, other_member, "Tighten the buckle one notch.")
+    await make_reply(thread, await make_user("carla"), "Or try the sport band.")
+    await make_reply(thread, other_member, "@carla the sport band fixed mine.")
+    await _without_badges(member)
+    await login(client, member)
+    page = (await client.get("/notifications")).text
+    assert "3 new posts in “Strap keeps slipping”, the latest by boris" in page
+    assert f'href="/p/{first.id}"' in page  # to the first post they have not read
+    assert 'aria-label="1 unread">1<' in page
+
+    await client.get(thread.url)  # back: the next post is news again
+    await make_reply(thread, other_member, "Did it work?")
+    [newest] = await Notification.filter(user_id=member.id, read_at__isnull=True)
+    await newest.fetch_related("actor", "thread")
+    assert service.describe(newest) == "boris replied in “Strap keeps slipping”"
+
+
+async def test_a_mention_is_told_on_its_own_not_folded(member, other_member):
+    carla = await make_user("carla")
+    thread = await make_thread(carla)
+    await make_reply(thread, other_member, "Which firmware?")
+    await make_reply(thread, other_member, "@carla which firmware are you on?")
+    assert await _kinds(carla) == ["reply", "mention"]
+
+
 async def test_mark_one_and_mark_all_read(client, member, other_member):
-    thread = await make_thread(member)
     for n in range(3):
-        await make_reply(thread, other_member, f"Reply number {n}")
+        await make_reply(await make_thread(member), other_member, f"Reply number {n}")
     await _without_badges(member)
     await login(client, member)
     first = await Notification.filter(user_id=member.id).order_by("id").first()
@@ -226,9 +254,8 @@ async def test_the_preferences_page_shows_the_choices(client, member):
 
 async def test_the_notifications_page_pages_by_keyset(client, member, monkeypatch):
     monkeypatch.setattr(service, "PAGE_SIZE", 2)
-    thread = await make_thread(member)
     for n in range(5):
-        await make_reply(thread, await make_user(), f"Voice {n}")
+        await make_reply(await make_thread(member), await make_user(), f"Voice {n}")
     await login(client, member)
     first = (await client.get("/notifications")).text
     assert 'rel="next"' in first
