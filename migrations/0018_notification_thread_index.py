@@ -10,6 +10,6 @@ class Migration(migrations.Migration):
     operations = [
         ops.AddIndex(
             model_name='Notification',
-            index=Index(fields=['thread_id', 'read_at']),
+            index=Index(fields=['thread_id', 'read_at', 'kind', 'user_id']),
         ),
     ]

@@ -57,8 +57,12 @@ class Notification(Model):
 
     class Meta:
         table = "notification"
-        # (thread_id, read_at): a new post finds its watchers' unread replies to fold into.
-        indexes = (("user_id", "read_at"), ("user_id", "created_at"), ("thread_id", "read_at"))
+        # A new post finds its watchers' unread replies to fold into from this index alone.
+        indexes = (
+            ("user_id", "read_at"),
+            ("user_id", "created_at"),
+            ("thread_id", "read_at", "kind", "user_id"),
+        )
 
 
 # A member's level for one thread, and how far they have read it. (A comment, not a
