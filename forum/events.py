@@ -216,12 +216,13 @@ def current() -> Event:
     return row
 
 
-async def record(event: Happened) -> Event:
-    """Store the event and run its listeners; call it inside the verb's transaction."""
+async def record(event: Happened, loaded: dict[Any, Any] | None = None) -> Event:
+    """Store the event and run its listeners; call it inside the verb's transaction.
+    `loaded`: what the verb already holds, under shared()'s keys, so no listener reads it."""
     data = dataclasses.asdict(event)
     actor_id = data.pop("actor_id")
     row = await Event.create(kind=type(event).__name__, actor_id=actor_id, data=data)
-    await dispatch(event, row)
+    await dispatch(event, row, loaded=loaded)
     return row
 
 
@@ -243,10 +244,12 @@ async def shared(key: Any, load: Callable[[], Awaitable[T]]) -> T:
     return memo[key]
 
 
-async def dispatch(event: Happened, row: Event, only: Any = None) -> None:
+async def dispatch(
+    event: Happened, row: Event, only: Any = None, loaded: dict[Any, Any] | None = None
+) -> None:
     """Run the listeners of an event (only those of module `only`, when replaying one
     feature's reactions from the log)."""
-    token, memo = _current.set(row), _shared.set({})
+    token, memo = _current.set(row), _shared.set(dict(loaded or {}))
     try:
         for listener in _listeners[type(event)]:
             if only is None or listener.__module__ == only.__name__:

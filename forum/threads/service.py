@@ -483,6 +483,9 @@ async def _count_new_reply(thread: Thread, post: Post, follow_up: bool = False) 
             await Thread.filter(id=thread.id, first_staff_reply_at__isnull=True).update(
                 first_staff_reply_at=post.created_at
             )
+    # The listeners get the post and thread in hand (event_post's key) rather than reading
+    # them again; none of them reads the counters just updated.
+    post.thread = thread
     await events.record(
         events.PostCreated(
             actor_id=post.author_id,
@@ -490,7 +493,8 @@ async def _count_new_reply(thread: Thread, post: Post, follow_up: bool = False) 
             thread_id=thread.id,
             number=post.number,
             follow_up=follow_up,
-        )
+        ),
+        loaded={("post", post.id): post},
     )
 
 
