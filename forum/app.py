@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -11,10 +12,11 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from tortoise import Tortoise
 from tortoise.context import get_current_context
+from tortoise.exceptions import ValidationError
 
 from forum import db, errors, pagecache, web, worker
 from forum.accounts import routes as accounts_routes
@@ -41,6 +43,7 @@ from forum.notifications import routes as notification_routes
 from forum.polls import context as polls_context
 from forum.polls import listeners as polls_listeners
 from forum.polls import routes as polls_routes
+from forum.privacy import routes as privacy_routes
 from forum.search import listeners as search_listeners
 from forum.search import routes as search_routes
 from forum.settings import settings
@@ -54,9 +57,23 @@ from forum.threads import service as threads
 VIEW_FLUSH_SECONDS = 10.0
 
 
+log = logging.getLogger("forum.app")
+
+
 async def healthz(request: Request) -> Response:
-    await db.ping()
-    return PlainTextResponse("ok")
+    """For monitors: 200 while the database answers, with the background work waiting (the
+    outbox, and the jobs due but not done); 503 when the database does not answer."""
+    try:
+        waiting = await worker.backlog()
+    except Exception:
+        log.exception("/healthz: the database did not answer")
+        return JSONResponse(
+            {"status": "error", "database": "unreachable"}, 503, headers=_NOT_CACHED
+        )
+    return JSONResponse({"status": "ok", "database": "ok", **waiting}, headers=_NOT_CACHED)
+
+
+_NOT_CACHED = {"Cache-Control": "no-store"}
 
 
 async def _flush_views_forever() -> None:
@@ -105,6 +122,7 @@ def create_app() -> Starlette:
         Route("/healthz", healthz),
         Route("/static/{path:path}", web.serve_static),
         *accounts_routes.routes,
+        *privacy_routes.routes,
         # Before threads: /t/{id}/poll would otherwise read as a thread slug.
         *polls_routes.routes,
         *ideas_routes.routes,
@@ -133,6 +151,10 @@ def create_app() -> Starlette:
             Middleware(SecurityHeadersMiddleware),
             Middleware(SessionMiddleware),
         ],
-        exception_handlers={HTTPException: errors.http_exception, 500: errors.server_error},
+        exception_handlers={
+            HTTPException: errors.http_exception,
+            ValidationError: errors.lookup_too_long,
+            500: errors.server_error,
+        },
         lifespan=lifespan,
     )

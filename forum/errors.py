@@ -59,6 +59,20 @@ async def http_exception(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def lookup_too_long(request: Request, exc: Exception) -> Response:
+    """An address naming something longer than its column (a 50-letter slug) names nothing:
+    Tortoise refuses to compare such a value rather than find no row. A page answers 404; on
+    a write it is a form field left unchecked, a bug, so it stays an error."""
+    if request.method not in ("GET", "HEAD"):
+        raise exc
+    return await error_page(request, 404)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
+    from forum.middleware import SECURITY_HEADERS
+
     log.error("unhandled error on %s", request.url.path, exc_info=exc)
-    return await error_page(request, 500)
+    response = await error_page(request, 500)
+    # Starlette answers a 500 from outside every middleware: the headers must be set here.
+    response.headers.update(SECURITY_HEADERS)
+    return response

@@ -43,6 +43,15 @@ class UserRegistered(Happened):
 
 
 @dataclasses.dataclass(frozen=True)
+class AccountDeleted(Happened):
+    """A member deleted their account: their posts were kept ("keep", shown as a deleted
+    member) or removed ("remove"), and what the forum held about them is gone."""
+
+    user_id: int
+    posts: str
+
+
+@dataclasses.dataclass(frozen=True)
 class ThreadCreated(Happened):
     thread_id: int
     post_id: int

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 
 class Invalid(Exception):
     """Bad input: `errors` maps each form field to a message shown beside it."""
@@ -39,3 +42,20 @@ def required_length(field: str, value: str, *, minimum: int, maximum: int, label
     if errors:
         raise Invalid(errors)
     return value
+
+
+def integer(raw: str | None, lowest: int = 0, highest: int = 2**31 - 1) -> int | None:
+    """A whole number typed in ASCII digits ("12", "-3"), within [lowest, highest]; None for
+    anything else: other digits ("²" passes str.isdigit but not int()), more digits than any
+    column holds, or out of range. For every number a form or an address carries."""
+    text = (raw or "").strip()
+    digits = text.removeprefix("-")
+    if not (digits and len(digits) <= 18 and digits.isascii() and digits.isdigit()):
+        return None
+    value = int(text)
+    return value if lowest <= value <= highest else None
+
+
+def positive_ids(values: Iterable[Any]) -> list[int]:
+    """The ids among a form's values (ticked boxes), anything else dropped."""
+    return [number for value in values if (number := integer(str(value), 1)) is not None]

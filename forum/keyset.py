@@ -12,15 +12,19 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 Q_ = TypeVar("Q_", bound=QuerySet)
+# The largest id an integer column holds (PostgreSQL's integer; SQLite's are wider).
+MAX_ID = 2**31 - 1
 
 
 def parse(cursor: str | None) -> tuple[datetime, int] | None:
     """(moment, id) from a cursor; anything malformed means the first page."""
     try:
         micros, row_id = (cursor or "").split("-")
-        return datetime.fromtimestamp(int(micros) / 1_000_000, UTC), int(row_id)
-    except ValueError:
+        moment, key = datetime.fromtimestamp(int(micros) / 1_000_000, UTC), int(row_id)
+    except (ValueError, OverflowError, OSError):  # not numbers, or beyond any date
         return None
+    # Beyond an integer column, the database would refuse to compare it rather than find nothing.
+    return (moment, key) if 0 <= key <= MAX_ID else None
 
 
 def make(moment: datetime, row_id: int) -> str:

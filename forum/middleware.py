@@ -89,6 +89,10 @@ class SessionMiddleware:
         scope[web.SESSION_KEY] = key
         scope["user"] = await self._load_user(scope, key) if key else permissions.Guest()
         await web.localise(scope)
+        # An address holding a NUL byte leads nowhere; PostgreSQL cannot even compare such text.
+        if b"%00" in scope["query_string"] or "\x00" in scope["path"]:
+            await _error(scope, receive, send, 404)
+            return
 
         unsafe = scope["method"] in UNSAFE_METHODS
         if unsafe and not scope["path"].startswith(CSRF_EXEMPT):
@@ -183,7 +187,7 @@ def _cookie_pending(scope: Scope) -> bool:
 def _cookie_header(scope: Scope) -> str:
     value = scope[web.SET_COOKIE]
     flags = "Path=/; HttpOnly; SameSite=Lax"
-    if settings.secure_cookies:
+    if web.secure_cookies(scope):
         flags += "; Secure"
     if not value:
         return f"{web.COOKIE_NAME}=; Max-Age=0; {flags}"

@@ -51,6 +51,12 @@ async def reset(name: str, who: str | int, window: int) -> None:
     await RateCounter.filter(key=key).delete()
 
 
+async def forget(who: str | int) -> int:
+    """Delete every counter of `who` (a member who deleted their account). Names hold no
+    colon, so ":<who>:" matches that part of a key and nothing else."""
+    return await RateCounter.filter(key__contains=f":{who}:").delete()
+
+
 async def prune() -> int:
     """Delete expired counters; the worker calls this now and then."""
     return await RateCounter.filter(expires_at__lt=datetime.now(UTC)).delete()

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import unquote
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup
@@ -19,7 +20,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from forum import i18n, permissions
+from forum import forms, i18n, permissions
 from forum.settings import ROOT, settings
 from forum.site import models as site
 
@@ -80,6 +81,14 @@ async def sign_out(request: Request) -> None:
     request.scope[SESSION_KEY] = None
     request.scope[SET_COOKIE] = ""
     request.scope["user"] = permissions.Guest()
+
+
+def secure_cookies(scope: dict) -> bool:
+    """Mark cookies Secure when the site's address is https, or this request came over https.
+    Behind a proxy the scheme is the proxy's word only where uvicorn trusts it (`run.py serve
+    --proxy-headers`, which believes X-Forwarded-Proto from FORWARDED_ALLOW_IPS alone); a
+    client's own X-Forwarded-Proto header is never read here."""
+    return settings.secure_cookies or scope.get("scheme") == "https"
 
 
 def client_id(request: Request) -> str:
@@ -246,9 +255,17 @@ def page_number(request: Request, last_page: int) -> int:
     raw = request.query_params.get("page", "1")
     if raw == "last":
         return last_page
-    if not raw.isdigit() or not 1 <= int(raw) <= last_page:
+    number = id_param(raw)
+    if number is None or number > last_page:
         raise HTTPException(status_code=404)
-    return int(raw)
+    return number
+
+
+def id_param(raw: str | None, largest: int = 2**31 - 1) -> int | None:
+    """A positive number from a query string ("12"), or None for anything else: other digits
+    ("²", "١٢"), signs, or more than an integer column holds (`largest`; the database would
+    refuse to compare it)."""
+    return forms.integer(raw, 1, largest) if raw and raw == raw.strip() else None
 
 
 def page_window(page: int, last: int, around: int = 2) -> list[int | None]:
@@ -263,10 +280,18 @@ def page_window(page: int, last: int, around: int = 2) -> list[int | None]:
 
 
 def safe_next(url: str | None, default: str = "/") -> str:
-    """Follow ?next= only to a path on this site, never to another host."""
-    if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:
-        return url
-    return default
+    """Follow ?next= only to a path on this site, never to another host: not `//host`, not
+    `/\\host` (browsers read it as `//host`), nor either behind percent-encoding or behind
+    tabs and newlines (browsers drop them)."""
+    if not url or not url.startswith("/"):
+        return default
+    seen = url
+    for _ in range(4):  # double or triple encoding too
+        path = seen.split("?", 1)[0].split("#", 1)[0]
+        if path.startswith("//") or "\\" in path or any(ord(c) < 32 or ord(c) == 127 for c in seen):
+            return default
+        seen = unquote(seen)
+    return url
 
 
 def not_found() -> HTTPException:

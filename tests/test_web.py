@@ -1,12 +1,17 @@
 """Headers, static files and error pages every page shares."""
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from starlette.routing import Route
+from tortoise.exceptions import OperationalError
 
-from forum import web
+from forum import db, web
+from forum.mail.models import OutboxMessage
 from forum.middleware import SECURITY_HEADERS
+from forum.notifications.models import Notification
 from tests.conftest import count_queries, login
+from tests.mail.conftest import make_message
 
 
 async def test_every_page_carries_strict_security_headers(client, database):
@@ -60,8 +65,48 @@ async def test_a_wrong_method_is_a_real_page(client, database):
 
 
 async def test_health_check_answers_when_the_database_does(client, database):
+    await client.get("/healthz")  # the site's settings are read once per process
+    with count_queries() as queries:
+        response = await client.get("/healthz")
+    assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
+    assert response.json() == {
+        "status": "ok", "database": "ok",
+        "outbox": {"unsent": 0, "due": 0, "oldest_due_seconds": 0.0},
+        "jobs_due": {"notification_emails": 0, "scheduled_posts": 0, "polls_to_close": 0},
+    }  # fmt: skip
+    assert len(queries) == 1  # monitors poll it: one statement, however big the forum
+
+
+async def test_health_check_shows_the_mail_and_jobs_waiting_for_the_worker(client, member):
+    now = datetime.now(UTC)
+    late = await make_message(send_after=now - timedelta(seconds=90))
+    await make_message(send_after=now + timedelta(minutes=30))  # retried later: not yet due
+    await make_message(sent_at=now)
+    await make_message(failed_at=now)
+    await Notification.create(
+        user=member, kind="reply", created_at=now, email_due_at=now - timedelta(seconds=5)
+    )
+    await Notification.create(
+        user=member, kind="reply", created_at=now, email_due_at=now + timedelta(minutes=9)
+    )
+    body = (await client.get("/healthz")).json()
+    assert body["outbox"]["unsent"] == 2 and body["outbox"]["due"] == 1
+    assert 90 <= body["outbox"]["oldest_due_seconds"] < 120
+    assert body["jobs_due"]["notification_emails"] == 1
+    # The worker catches up: the backlog is gone.
+    await OutboxMessage.filter(id=late.id).update(sent_at=now)
+    body = (await client.get("/healthz")).json()
+    assert body["outbox"] == {"unsent": 1, "due": 0, "oldest_due_seconds": 0.0}
+
+
+async def test_health_check_fails_when_the_database_does_not_answer(client, database, monkeypatch):
+    async def unreachable(*args):
+        raise OperationalError("unable to open database file")
+
+    monkeypatch.setattr(db, "fetch", unreachable)
     response = await client.get("/healthz")
-    assert response.status_code == 200 and response.text == "ok"
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "unreachable"}
 
 
 async def test_next_urls_stay_on_this_site():

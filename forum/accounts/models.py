@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from tortoise import fields
 from tortoise.models import Model
 
+from forum.i18n import gettext
+
 ROLES = ("member", "moderator", "manager")
 
 
@@ -44,6 +46,9 @@ class User(Model):
     suspension_reason = fields.CharField(max_length=500, default="")
     silenced_until = fields.DatetimeField(null=True)
     silence_reason = fields.CharField(max_length=500, default="")
+    # The member deleted their account: the row stays, emptied of everything about them, so
+    # the posts they chose to leave still have an author ("deleted member").
+    deleted_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "users"
@@ -52,7 +57,9 @@ class User(Model):
 
     @property
     def is_active(self) -> bool:
-        """False while suspended: the member cannot sign in."""
+        """False while suspended (or once deleted): the member cannot sign in."""
+        if self.deleted_at is not None:
+            return False
         if self.suspended_at is None:
             return True
         return self.suspended_until is not None and self.suspended_until <= datetime.now(UTC)
@@ -65,6 +72,8 @@ class User(Model):
     @property
     def name(self) -> str:
         """What to call the member on a page: display name, else username."""
+        if self.deleted_at is not None:
+            return gettext("deleted member")
         return self.display_name or self.username
 
     @property

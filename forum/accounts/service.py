@@ -20,6 +20,7 @@ from forum.forms import Invalid, check_length, required_length
 from forum.i18n import gettext as _
 from forum.mail import service as mail
 from forum.mail.models import OutboxMessage
+from forum.settings import settings
 from forum.site import models as site
 from forum.text import fold
 
@@ -164,29 +165,42 @@ async def reject_signup(user: User) -> None:
     await user.delete()
 
 
+def _login_key(login: str) -> str:
+    """The name a sign-in was tried with, folded and hashed with the site's key: failures count
+    against it whether or not an account has it, so the lock-out cannot tell which names and
+    addresses have one (nor link an address to a username), and no address is kept in the
+    counters."""
+    folded = login.casefold() if "@" in login else fold(login)
+    digest = hmac.new(settings.secret_key.encode(), b"login:" + folded.encode(), "sha256")
+    return digest.hexdigest()[:32]
+
+
 async def authenticate(login: str, password: str, *, client: str) -> User:
     """Check a username-or-e-mail and password, with lock-out after repeated failures."""
     login = login.strip()
     locked = _("Too many failed sign-ins. Please wait 15 minutes and try again.")
     if await ratelimit.count("login-fail", client, LOGIN_WINDOW) >= LOGIN_FAILURES_PER_CLIENT:
         raise RateLimited(locked)
-    field = "email_key" if "@" in login else "username_key"
-    user = await User.filter(**{field: login.casefold() if "@" in login else fold(login)}).first()
-    if user is not None and (
-        await ratelimit.count("login-fail", user.id, LOGIN_WINDOW) >= LOGIN_FAILURES_PER_ACCOUNT
+    account = _login_key(login)
+    if (
+        await ratelimit.count("login-fail-account", account, LOGIN_WINDOW)
+        >= LOGIN_FAILURES_PER_ACCOUNT
     ):
         raise RateLimited(locked)
+    field = "email_key" if "@" in login else "username_key"
+    user = await User.filter(**{field: login.casefold() if "@" in login else fold(login)}).first()
+    if user is None:
+        await hash_password(password)  # the same Argon2 work as a wrong password: no timing tell
     if user is None or not await password_matches(user, password):
         await ratelimit.hit("login-fail", client, LOGIN_WINDOW)
-        if user is not None:
-            await ratelimit.hit("login-fail", user.id, LOGIN_WINDOW)
+        await ratelimit.hit("login-fail-account", account, LOGIN_WINDOW)
         # One message whether or not the account exists: no account enumeration.
         raise Invalid({"login": _("That username or e-mail and password do not match.")})
     if not user.is_active:
         raise Invalid({"login": suspension_message(user)})
     if user.pending:
         raise Invalid({"login": _("Your account is waiting for a moderator's approval.")})
-    await ratelimit.reset("login-fail", user.id, LOGIN_WINDOW)
+    await ratelimit.reset("login-fail-account", account, LOGIN_WINDOW)
     return user
 
 
@@ -451,8 +465,38 @@ async def set_role(user: User, role: str) -> None:
     await user.save(update_fields=["role"])
 
 
+USERNAME_KEY_MAX = User._meta.fields_map["username_key"].max_length
+
+
 async def get_by_username(username: str) -> User | None:
-    return await User.filter(username_key=fold(username)).first()
+    key = fold(username)
+    if len(key) > USERNAME_KEY_MAX:  # names no one: the database would refuse to compare it
+        return None
+    return await User.filter(username_key=key, deleted_at__isnull=True).first()
+
+
+# What pages print where a deleted account's username was (its display name is translated:
+# User.name). A space, so no one can register it.
+DELETED_USERNAME = "deleted member"
+
+
+async def erase(user: User) -> None:
+    """Empty a deleted account of everything about the member (call it inside the deletion's
+    transaction). The row stays so the posts they left keep an author; the username and the
+    address are free for a new account, and nothing can sign in to this one again."""
+    moment = datetime.now(UTC)
+    # Unique like the keys it replaces, and nothing typed into a form folds to it.
+    key = f"deleted:{user.id}"
+    await Session.filter(user_id=user.id).delete()
+    await User.filter(id=user.id).update(
+        username=DELETED_USERNAME, username_key=key, email="", email_key=key,
+        email_verified_at=None, password_hash="", role="member", blog_editor=False,
+        display_name="", bio="", bio_html="", website="", language="", timezone="",
+        created_at=moment, last_seen_at=None, previous_seen_at=None, pending=False,
+        # Suspended for good too: every list that leaves out suspended members leaves it out.
+        suspended_at=moment, suspended_until=None, suspension_reason="",
+        silenced_until=None, silence_reason="", deleted_at=moment,
+    )  # fmt: skip
 
 
 # --- First run: the owner claims the site with a one-time link printed to the console.

@@ -21,7 +21,7 @@ from tortoise.transactions import in_transaction
 from forum import db
 from forum.accounts.models import User
 from forum.advocacy.models import Badge, BadgeAward, PointEntry, Standing
-from forum.forms import Invalid, required_length
+from forum.forms import Invalid, integer, required_length
 from forum.i18n import gettext as _
 from forum.site import models as site
 
@@ -92,11 +92,11 @@ def tier_label(tier: dict[str, Any]) -> str:
 
 
 def _number(errors: dict[str, str], form: dict[str, str], name: str, most: int) -> int:
-    value = form.get(name, "").strip()
-    if not value.lstrip("-").isdigit() or not 0 <= int(value) <= most:
+    value = integer(form.get(name, ""), 0, most)
+    if value is None:
         errors[name] = _("Enter a number from 0 to %(most)d.") % {"most": most}
         return 0
-    return int(value)
+    return value
 
 
 async def update_rules(form: dict[str, str]) -> None:
@@ -237,13 +237,13 @@ async def adjust(user: User, actor: User, points: str, reason: str) -> None:
     from forum.moderation.service import audit
 
     reason = required_length("reason", reason, minimum=3, maximum=300, label=_("Reason"))
-    value = points.strip()
-    if not value.lstrip("-").isdigit() or not 0 < abs(int(value)) <= 10000:
+    value = integer(points, -10000, 10000)
+    if not value:
         raise Invalid({"points": _("Enter a number of points, e.g. 20 or -20.")})
     async with in_transaction():
         await events.record(events.PointsAdjusted(
-            actor_id=actor.id, user_id=user.id, points=int(value), reason=reason))  # fmt: skip
-        await audit(actor, "adjust_points", user, f"{int(value):+d}: {reason}")
+            actor_id=actor.id, user_id=user.id, points=value, reason=reason))  # fmt: skip
+        await audit(actor, "adjust_points", user, f"{value:+d}: {reason}")
 
 
 async def history(user: User, limit: int = 50) -> list[PointEntry]:
@@ -537,9 +537,9 @@ async def award_anniversaries(at: datetime | None = None) -> int:
     at = at or now()
     badge = await badge_by_rule("anniversary")
     given = 0
-    rows = await User.filter(created_at__lte=at - timedelta(days=365), pending=False).values_list(
-        "id", "created_at"
-    )
+    rows = await User.filter(
+        created_at__lte=at - timedelta(days=365), pending=False, deleted_at__isnull=True
+    ).values_list("id", "created_at")
     have = set(
         await BadgeAward.filter(badge=badge).values_list("key", flat=True)
     ) if badge else set()  # fmt: skip
@@ -610,7 +610,8 @@ async def grant_badge(
     from forum.moderation.service import audit
 
     errors: dict[str, str] = {}
-    badge = await Badge.filter(id=int(badge_id), rule="").first() if badge_id.isdigit() else None
+    badge_key = integer(badge_id, 1)
+    badge = await Badge.filter(id=badge_key, rule="").first() if badge_key else None
     if badge is None:
         errors["badge"] = _("Choose one of your badges.")
     member = await get_by_username(username.strip())
@@ -751,8 +752,8 @@ async def update_choices(user: User, *, featured: str, on_board: bool) -> None:
     badge_id = None
     if featured:
         held = {award.badge_id for award in await badges_of(user.id)}
-        if not featured.isdigit() or int(featured) not in held:
+        badge_id = integer(featured, 1)
+        if badge_id not in held:
             raise Invalid({"featured": _("Choose one of your badges.")})
-        badge_id = int(featured)
     row.featured_badge_id, row.hidden_from_board = badge_id, not on_board
     await row.save(update_fields=["featured_badge_id", "hidden_from_board"])

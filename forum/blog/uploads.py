@@ -27,7 +27,7 @@ SERVED_HEADERS = {
     "Content-Disposition": "inline",
     "Cache-Control": "public, max-age=31536000, immutable",
     # Opened on its own, an image may do nothing: no scripts, no styles, no same origin.
-    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Content-Security-Policy": "default-src 'none'; sandbox; frame-ancestors 'none'",
 }
 
 

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from forum import permissions as can
-from forum.forms import Invalid
+from forum.forms import Invalid, positive_ids
 from forum.interests import service
 from forum.pagecache import guest_cached
 from forum.permissions import ensure
@@ -78,7 +78,7 @@ async def _choose(request: Request, template: str, *, welcome: bool) -> Response
             return redirect("/settings/interests?saved=1")
         except Invalid as error:
             errors = error.errors
-            followed = {"categories": {int(c) for c in chosen_categories if c.isdigit()},
+            followed = {"categories": set(positive_ids(chosen_categories)),
                         "tags": set(chosen_tags)}  # fmt: skip
     return await render(
         request, template,

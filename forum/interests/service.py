@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 from forum import db
 from forum.accounts import service as accounts
 from forum.accounts.models import User
+from forum.forms import positive_ids
 from forum.i18n import gettext as _
 from forum.notifications import service as notifications
 from forum.notifications.models import MUTED, NORMAL, TRACKING, ThreadWatch
@@ -74,7 +75,7 @@ async def follow(user: User, category_ids: list[str], tag_slugs: list[str]) -> I
     tracked unless already watched; an unticked one that was followed goes back to normal; a
     muted one stays muted unless ticked."""
     categories, tags = await choices()
-    ticked_categories = {int(c) for c in category_ids if c.isdigit()}
+    ticked_categories = set(positive_ids(category_ids))
     ticked_tags = set(tag_slugs)
     current = await interests_of(user)
     async with in_transaction():

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from itsdangerous import BadData, URLSafeTimedSerializer
+from tortoise.expressions import Q
 
 from forum import i18n
 from forum.accounts.models import User
@@ -102,3 +103,11 @@ async def enqueue(
 async def sent_to(user: User, limit: int = 100) -> list[OutboxMessage]:
     """What the forum mailed (or will mail) a member, newest first: staff see it, read-only."""
     return await OutboxMessage.filter(user_id=user.id).order_by("-id").limit(limit)
+
+
+async def forget(user: User) -> int:
+    """Drop every message to the member, sent or not (they deleted their account)."""
+    addressed = Q(user_id=user.id)
+    if user.email:
+        addressed |= Q(to_address__iexact=user.email)
+    return await OutboxMessage.filter(addressed).delete()

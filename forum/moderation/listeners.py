@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from forum import events
 from forum.accounts.models import User
-from forum.moderation.models import SYSTEM_REASON, Flag
+from forum.accounts.service import DELETED_USERNAME
+from forum.moderation.models import SYSTEM_REASON, AuditEntry, Flag
 from forum.moderation.service import audit
 from forum.threads.models import Post, PostRevision
 
@@ -24,3 +25,12 @@ async def audit_staff_edits(event: events.PostEdited) -> None:
         return
     revision = await PostRevision.get(id=event.revision_id)
     await audit(await User.get(id=event.actor_id), "edit_post", post, revision.reason)
+
+
+@events.subscribe(events.AccountDeleted)
+async def forget_deleted_member(event: events.AccountDeleted) -> None:
+    """The log keeps what staff did to a member who deleted their account, but no longer
+    names them (nor links to a page their freed username may lead to someone else's)."""
+    await AuditEntry.filter(target_type="user", target_id=event.user_id).update(
+        target_label=DELETED_USERNAME, target_url=""
+    )

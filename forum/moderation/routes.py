@@ -12,7 +12,7 @@ from forum import permissions as can
 from forum import web
 from forum.accounts import service as accounts
 from forum.accounts.models import User
-from forum.forms import Invalid
+from forum.forms import Invalid, positive_ids
 from forum.i18n import gettext as _
 from forum.mail import service as mail
 from forum.moderation import service
@@ -20,7 +20,7 @@ from forum.moderation.models import FLAG_REASONS
 from forum.permissions import ensure
 from forum.threads import service as threads
 from forum.threads.models import POSTS_PER_PAGE, Post, Thread
-from forum.web import field, form_data, not_found, redirect, render
+from forum.web import field, form_data, id_param, not_found, redirect, render
 
 
 async def _staff_context(request: Request, page: dict[str, Any]) -> dict[str, Any]:
@@ -74,8 +74,7 @@ async def mod_index(request: Request) -> Response:
 
 async def queue_page(request: Request, errors: dict | None = None) -> Response:
     ensure(can.moderate(request.user))
-    raw = request.query_params.get("category", "")
-    category_id = int(raw) if raw.isdigit() else None
+    category_id = id_param(request.query_params.get("category"))
     kind = request.query_params.get("type", "")
     kind = kind if kind in service.QUEUE_KINDS else ""
     return await render(
@@ -105,7 +104,7 @@ async def queue_decide(request: Request) -> Response:
     action = QUEUE_ACTIONS.get(field(form, "action"))
     only = request.query_params.get("only", "")
     chosen = [only] if only else form.getlist("post")
-    ids = [int(value) for value in chosen if str(value).isdigit()]
+    ids = positive_ids(chosen)
     if action is None or not ids:
         return await queue_page(request, {"form": _("Select at least one post and an action.")})
     for post_id in ids:
@@ -188,8 +187,8 @@ async def thread_tools(
     """Every staff action on a thread, on one page (no JavaScript needed)."""
     ensure(can.moderate(request.user))
     thread = await _thread_or_404(request)
-    page = request.query_params.get("page", "1")
-    page_number = int(page) if page.isdigit() and 1 <= int(page) <= thread.page_count else 1
+    page = id_param(request.query_params.get("page")) or 1
+    page_number = page if page <= thread.page_count else 1
     return await render(
         request, "moderation/thread_tools.html",
         {"thread": thread, "categories": await threads.categories(include_archived=True),
@@ -223,7 +222,7 @@ async def thread_action(request: Request) -> Response:
         elif action == "merge":
             destination = (await service.merge_thread(thread, actor, field(form, "target"))).url
         elif action == "split":
-            numbers = [int(n) for n in form.getlist("number") if str(n).isdigit()]
+            numbers = positive_ids(form.getlist("number"))
             new = await service.split_thread(
                 thread, actor, numbers=numbers, title=field(form, "new_title"),
                 category_id=field(form, "new_category"),
@@ -243,8 +242,8 @@ AUDIT_FILTERS = ("actor", "action", "target", "since", "until")
 async def audit_page(request: Request) -> Response:
     ensure(can.moderate(request.user))
     filters = {name: request.query_params.get(name, "") for name in AUDIT_FILTERS}
-    before = request.query_params.get("before", "")
-    entries = await service.audit_log(**filters, before=int(before) if before.isdigit() else None)
+    before = id_param(request.query_params.get("before"), largest=2**63 - 1)
+    entries = await service.audit_log(**filters, before=before)
     return await render(
         request, "moderation/audit.html",
         {"entries": entries, "filters": filters, "more": len(entries) == service.AUDIT_PAGE,

@@ -11,11 +11,11 @@ from starlette.routing import Route
 from forum import permissions, web
 from forum.forms import Invalid
 from forum.notifications import service
-from forum.notifications.models import CANNOT_SWITCH_OFF, DIGESTS, LEVELS, TOPICS
+from forum.notifications.models import CANNOT_SWITCH_OFF, DIGESTS, LEVELS, TOPICS, Notification
 from forum.permissions import ensure
 from forum.threads import service as threads
 from forum.threads.models import Category, Tag
-from forum.web import field, form_data, not_found, redirect, render, safe_next
+from forum.web import field, form_data, id_param, not_found, redirect, render, safe_next
 
 
 async def _page_context(request: Request, page: dict[str, Any]) -> dict[str, Any]:
@@ -50,8 +50,8 @@ web.context_providers.append(_page_context)
 
 async def notifications_page(request: Request) -> Response:
     ensure(permissions.signed_in(request.user))
-    before = request.query_params.get("before", "")
-    rows, more = await service.page(request.user, int(before) if before.isdigit() else None)
+    before = id_param(request.query_params.get("before"), largest=2**63 - 1)
+    rows, more = await service.page(request.user, before)
     return await render(
         request, "notifications/list.html",
         {"notifications": rows, "more": more, "describe": service.describe},
@@ -62,7 +62,12 @@ async def mark_read(request: Request) -> Response:
     ensure(permissions.signed_in(request.user))
     form = await form_data(request)
     one = field(form, "notification")
-    await service.mark_read(request.user, int(one) if one.isdigit() else None)
+    notification_id = web.id_param(one, largest=2**63 - 1)
+    if notification_id is not None and not await Notification.exists(
+        id=notification_id, user_id=request.user.id
+    ):
+        raise not_found()  # another member's: for this one it does not exist
+    await service.mark_read(request.user, notification_id)
     return redirect(safe_next(field(form, "next"), "/notifications"))
 
 

@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 
 from forum import db, markup
 from forum.accounts.models import User
-from forum.forms import Invalid
+from forum.forms import Invalid, integer
 from forum.i18n import gettext as _
 from forum.i18n import ngettext
 from forum.mail import service as mail
@@ -111,8 +111,8 @@ async def update_preferences(user: User, form: dict[str, str]) -> Preference:
     levels = {key.removeprefix("category_"): value for key, value in form.items()
               if key.startswith("category_")}  # fmt: skip
     for category_id, value in levels.items():
-        if category_id.isdigit() and value in LEVELS:
-            await set_category_level(user, int(category_id), LEVELS[value])
+        if (category := integer(category_id, 1)) and value in LEVELS:
+            await set_category_level(user, category, LEVELS[value])
     return row
 
 

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from forum import i18n
 from forum import permissions as can
-from forum.forms import Invalid
+from forum.forms import Invalid, positive_ids
 from forum.permissions import ensure
 from forum.polls import service
 from forum.polls.models import Poll
@@ -77,7 +77,7 @@ async def vote(request: Request) -> Response:
         # The poll again, with the reason beside it and the member's choices kept.
         options = await service.options_of(poll)
         view = await service.view(poll, options, request.user)
-        kept = {int(value) for value in chosen if value.isdigit()}
+        kept = set(positive_ids(chosen))
         return await render(
             request, "polls/vote.html",
             {"thread": poll.thread, "poll_view": view, "poll_errors": error.errors,

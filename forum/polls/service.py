@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 
 from forum import i18n, permissions
 from forum.accounts.models import User
-from forum.forms import Invalid, check_length
+from forum.forms import Invalid, check_length, integer, positive_ids
 from forum.i18n import gettext as _
 from forum.notifications import service as notifications
 from forum.polls.models import Poll, PollOption, PollVote
@@ -168,12 +168,13 @@ async def create_poll(
     if multiple and max_choices.strip():
         raw = max_choices.strip()
         highest = max(len(texts), OPTIONS_MIN)
-        if not raw.isdigit() or not 2 <= int(raw) <= highest:
+        count = integer(raw, 2, highest)
+        if count is None:
             errors["max_choices"] = _("Choose a number from 2 to %(n)d, or leave it empty.") % {
                 "n": highest
             }
         else:
-            limit = int(raw) if int(raw) < len(texts) else None
+            limit = count if count < len(texts) else None
     closing = None
     if closes_at.strip():
         closing = i18n.local_moment(closes_at)
@@ -210,7 +211,7 @@ async def vote(poll: Poll, user: User, option_ids: Iterable[str]) -> bool:
     The counters move in the same transaction, under the poll's row lock, so votes at the same
     moment (even two from one member) leave them right. Returns whether anything changed."""
     options = {option.id: option for option in await options_of(poll)}
-    chosen = {int(value) for value in option_ids if value.isdigit()}
+    chosen = set(positive_ids(option_ids))
     limit = choice_limit(poll, len(options))
     if not chosen or not chosen <= set(options):
         raise Invalid({"option": _("Choose an option.")})

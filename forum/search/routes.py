@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from tortoise.exceptions import ValidationError
 
 from forum.accounts import service as accounts
 from forum.i18n import gettext as _
@@ -19,6 +22,7 @@ from forum.web import page_number, render
 # The candidate window (service.CANDIDATES and TITLE_CANDIDATES) fills at most this many.
 MAX_PAGES = 60
 FIELDS = ("q", "category", "author", "tag", "from", "to", "status")
+T = TypeVar("T")
 
 
 def _day(value: str) -> date | None:
@@ -29,19 +33,28 @@ def _day(value: str) -> date | None:
         return None
 
 
+async def _named(lookup: Awaitable[T]) -> T | None:
+    """The row a filter names, or None. Text longer than its column names nothing: Tortoise
+    refuses to compare it (ValidationError) rather than finding nothing."""
+    try:
+        return await lookup
+    except ValidationError:
+        return None
+
+
 async def _filters(form: dict[str, str], errors: dict[str, str]) -> service.Filters:
     """The form's filters; anything that names nothing gets an error beside its field."""
     filters = service.Filters(status=form["status"] if form["status"] in service.STATUSES else "")
     if form["category"]:
-        filters.category = await Category.filter(slug=form["category"]).first()
+        filters.category = await _named(Category.filter(slug=form["category"]).first())
         if filters.category is None:
             errors["category"] = _("There is no such category.")
     if form["author"]:
-        filters.author = await accounts.get_by_username(form["author"].lstrip("@"))
+        filters.author = await _named(accounts.get_by_username(form["author"].lstrip("@")))
         if filters.author is None:
             errors["author"] = _("No member has this username.")
     if form["tag"]:
-        filters.tag = await Tag.filter(slug=form["tag"]).first()
+        filters.tag = await _named(Tag.filter(slug=form["tag"]).first())
         if filters.tag is None:
             errors["tag"] = _("There is no such tag.")
     for name, attribute in (("from", "since"), ("to", "until")):

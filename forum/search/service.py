@@ -246,7 +246,7 @@ def _filter_sql(filters: Filters) -> tuple[str, list[Any]]:
     if filters.since is not None:
         sql.append("p.created_at >= ?")
         params.append(datetime.combine(filters.since, time(), UTC))
-    if filters.until is not None:
+    if filters.until is not None and filters.until < date.max:  # the last day has no day after
         sql.append("p.created_at < ?")
         params.append(datetime.combine(filters.until + timedelta(days=1), time(), UTC))
     if filters.status == "solved":

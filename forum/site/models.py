@@ -30,6 +30,9 @@ DEFAULTS = {
     "winback_days": "30",
     # At most this many notification e-mails a member a day.
     "email_daily_cap": "20",
+    # What happens to the posts of a member who deletes their account: they choose ("choose"),
+    # or always "keep" (shown as a deleted member) or always "remove".
+    "deleted_posts": "choose",
 }
 
 # Other processes see a change within this many seconds; this process sees it at once.

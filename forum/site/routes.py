@@ -10,12 +10,21 @@ from forum import i18n, permissions
 from forum.forms import Invalid
 from forum.permissions import ensure
 from forum.site import models, service
-from forum.web import LANGUAGE_COOKIE, field, form_data, not_found, redirect, render, safe_next
+from forum.web import (
+    LANGUAGE_COOKIE,
+    field,
+    form_data,
+    not_found,
+    redirect,
+    render,
+    safe_next,
+    secure_cookies,
+)
 
 FIELDS = (
     "name", "language", "timezone", "hold_first_posts", "trust_posts", "trust_days",
     "flags_to_hide", "approve_signups", "held_email_domains", "description", "colour",
-    "winback_days", "email_daily_cap",
+    "winback_days", "email_daily_cap", "deleted_posts",
 )  # fmt: skip
 
 
@@ -47,7 +56,10 @@ async def switch_language(request: Request) -> Response:
     if code not in i18n.LANGUAGES:
         raise not_found()
     response = redirect(safe_next(request.query_params.get("next")))
-    response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 86400, httponly=True, samesite="lax")
+    response.set_cookie(
+        LANGUAGE_COOKIE, code, max_age=365 * 86400, httponly=True, samesite="lax",
+        secure=secure_cookies(request.scope),
+    )  # fmt: skip
     return response
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 
 from forum import i18n
-from forum.forms import Invalid, check_length
+from forum.forms import Invalid, check_length, integer
 from forum.i18n import gettext as _
 from forum.site import models
 
 COLOUR = re.compile(r"#[0-9a-f]{6}")
+DELETED_POSTS = ("choose", "keep", "remove")
 
 
 async def update_settings(
@@ -27,17 +28,18 @@ async def update_settings(
     colour: str = "#2f5d8a",
     winback_days: str = "30",
     email_daily_cap: str = "20",
+    deleted_posts: str = "choose",
 ) -> None:
     name, description, colour = name.strip(), description.strip(), colour.strip().lower()
     errors: dict[str, str] = {}
     numbers = {"hold_first_posts": hold_first_posts, "trust_posts": trust_posts,
                "trust_days": trust_days, "flags_to_hide": flags_to_hide}  # fmt: skip
     for field, value in numbers.items():
-        if not (value.isdigit() and 0 <= int(value) <= 20):
+        if integer(value, 0, 20) is None:
             errors[field] = _("Enter a number from 0 to 20.")
     for field, value, most in (("winback_days", winback_days, 365),
                                ("email_daily_cap", email_daily_cap, 200)):  # fmt: skip
-        if not (value.isdigit() and 0 <= int(value) <= most):
+        if integer(value, 0, most) is None:
             errors[field] = _("Enter a number from 0 to %(most)d.") % {"most": most}
     check_length(errors, "name", name, minimum=2, maximum=60, label=_("Community name"))
     if len(description) > 500:
@@ -48,6 +50,8 @@ async def update_settings(
         errors["language"] = _("Choose a language.")
     if not i18n.valid_timezone(timezone):
         errors["timezone"] = _("Choose a time zone from the list.")
+    if deleted_posts not in DELETED_POSTS:
+        errors["deleted_posts"] = _("Choose what happens to the posts of a deleted account.")
     if approve_signups not in ("", "all"):
         errors["approve_signups"] = _("Choose which sign-ups wait for approval.")
     domains = [d.strip().lstrip("@").lower() for d in held_email_domains.split(",") if d.strip()]
@@ -62,6 +66,7 @@ async def update_settings(
     await models.set_value("colour", colour)
     await models.set_value("winback_days", str(int(winback_days)))
     await models.set_value("email_daily_cap", str(int(email_daily_cap)))
+    await models.set_value("deleted_posts", deleted_posts)
     await models.set_value("language", language)
     await models.set_value("timezone", timezone)
     for field, value in numbers.items():

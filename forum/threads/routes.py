@@ -19,7 +19,7 @@ from forum.search import service as search
 from forum.threads import bookmarks, service
 from forum.threads import tags as tagging
 from forum.threads.models import Category, Post, Thread
-from forum.web import field, form_data, not_found, page_number, redirect, render
+from forum.web import field, form_data, id_param, not_found, page_number, redirect, render
 
 
 async def latest(request: Request, extra: dict[str, Any] | None = None) -> Response:
@@ -167,9 +167,8 @@ async def reply(request: Request) -> Response:
     if request.method == "GET":
         # The reply page without JavaScript: the form, with a quoted post when asked.
         body = ""
-        quoted = request.query_params.get("quote", "")
-        if quoted.isdigit():
-            post = await service.get_post(int(quoted))
+        if quoted := id_param(request.query_params.get("quote")):
+            post = await service.get_post(quoted)
             if post and post.thread_id == thread.id and not post.deleted_at:
                 body = markup.quote(post.author.username, post.body)
         return await render(

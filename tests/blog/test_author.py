@@ -270,7 +270,8 @@ async def test_a_png_cover_is_stored_and_served_safely(client, database):
     assert served.headers["x-content-type-options"] == "nosniff"
     assert served.headers["content-disposition"] == "inline"
     assert served.headers["cache-control"] == "public, max-age=31536000, immutable"
-    assert served.headers["content-security-policy"] == "default-src 'none'; sandbox"
+    csp = "default-src 'none'; sandbox; frame-ancestors 'none'"
+    assert served.headers["content-security-policy"] == csp
     assert (
         f'src="{service.cover_url(post)}"'
         in (await client.get(f"/guest-posts/{post.id}/edit")).text
