@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run test lint format check migrations migrate demo worker bench messages catalogs clean
+.PHONY: help run test reliability lint format check migrations migrate demo worker bench messages catalogs clean
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard forum/locale/*/LC_MESSAGES/messages.po))
 
 help: ## list the targets
@@ -33,6 +33,9 @@ run: $(STAMP) $(CATALOGS) ## apply migrations and serve the forum on http://127.
 
 test: $(STAMP) $(CATALOGS) ## run the whole test suite (browser tests need Debian's chromium)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+reliability: $(STAMP) $(CATALOGS) ## write storm, crash, shutdown and backup tests on SQLite (~3 min)
+	$(BIN)/python -m pytest -m reliability tests/reliability $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .

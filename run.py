@@ -1,9 +1,10 @@
-"""Command line: serve, migrate, worker, create-user, demo, backup."""
+"""Command line: serve, migrate, worker, create-user, demo, backup, restore."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import logging
 import os
@@ -42,13 +43,21 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+# On SIGTERM (or Ctrl-C) the server stops taking connections at once and gives the requests
+# in progress this many seconds to finish; it is gone within about two seconds more.
+SHUTDOWN_SECONDS = 7
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
+
+    from forum import backup
 
     _prepare_data_dir()
     base_url = settings.base_url if "BASE_URL" in os.environ else f"http://{args.host}:{args.port}"
     asyncio.run(_announce_setup_link(base_url))
-    uvicorn.run(
+    in_use = backup.hold_in_use_lock()  # noqa: F841 (held until the process ends)
+    config = uvicorn.Config(
         "forum.app:create_app",
         factory=True,
         host=args.host,
@@ -59,8 +68,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=args.proxy_headers,
         access_log=args.access_log,
         log_level="info",
+        timeout_graceful_shutdown=SHUTDOWN_SECONDS,
     )
-    return 0
+    if args.workers > 1:
+        _supervisor(config).run()
+        return 0
+    server = uvicorn.Server(config)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    return 0 if server.started else 3
+
+
+def _supervisor(config: Any) -> Any:
+    """uvicorn's supervisor of worker processes, except that a stop closes its listening
+    socket at once: uvicorn's keeps it open until every worker has finished, so the kernel
+    went on accepting connections that no one would ever answer. Now they are refused, and
+    the workers finish the requests they have."""
+    import signal
+
+    from uvicorn.supervisors import Multiprocess
+
+    class Supervisor(Multiprocess):
+        def __init__(self, config: Any) -> None:
+            super().__init__(config, sockets=[config.bind_socket()])
+            for stop in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(stop, self._stop)
+
+        def _stop(self, number: int, frame: Any) -> None:
+            for sock in self.sockets:
+                sock.close()
+            self.signal_queue.append(number)  # uvicorn's handler: tell the workers
+
+    return Supervisor(config)
 
 
 async def _announce_setup_link(base_url: str) -> None:
@@ -81,7 +120,9 @@ async def _announce_setup_link(base_url: str) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from forum import worker
+    from forum import backup, worker
+
+    in_use = backup.hold_in_use_lock()  # noqa: F841 (held until the process ends)
 
     # What the worker does (mail sent, retried, given up), not every library's chatter.
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -154,6 +195,21 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_restore(args: argparse.Namespace) -> int:
+    from forum import backup
+
+    try:
+        kept = backup.restore(args.path)
+    except backup.RestoreRefused as refusal:
+        print(f"Nothing restored. {refusal}", file=sys.stderr)
+        return 1
+    print(f"Restored the database from {args.path}.")
+    if kept:
+        print(f"The database it replaced is kept as {kept}.")
+    print("Run `python run.py migrate` if the backup comes from an older release.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="run.py", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -208,9 +264,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reindex.set_defaults(func=cmd_reindex_search)
 
-    backup = commands.add_parser("backup", help="write a consistent copy of the database")
+    backup = commands.add_parser(
+        "backup",
+        help="write a consistent copy of the database (while the forum runs)",
+        description="Write a consistent copy of the database to PATH while the forum keeps"
+        " running: SQLite's online backup API, or pg_dump's custom format on PostgreSQL.",
+    )
     backup.add_argument("path")
     backup.set_defaults(func=cmd_backup)
+
+    restore = commands.add_parser(
+        "restore",
+        help="put a backup back in place of the database (with the forum stopped)",
+        description="Replace the SQLite database with the copy at PATH (made by `run.py"
+        " backup`). Stop the server and workers first: restore refuses while they run. The"
+        " copy is checked, then swapped in whole; the database it replaces is kept beside it"
+        " as <database>.before-restore-<time>. On PostgreSQL, use pg_restore (see the README).",
+    )
+    restore.add_argument("path")
+    restore.set_defaults(func=cmd_restore)
     return parser
 
 

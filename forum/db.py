@@ -75,11 +75,10 @@ def dialect() -> str:
 
 async def migrate(database_url: str | None = None) -> None:
     """Apply every migration in migrations/ to the database, then seed what a new one needs."""
-    from tortoise.migrations.api.migrate import migrate as tortoise_migrate
+    from forum.upgrade import apply_migrations
 
     config = tortoise_config(database_url)
-    await tortoise_migrate(config=config)
-    await Tortoise.close_connections()
+    await apply_migrations(config)  # a database with rows, too (see forum/upgrade.py)
     from forum.advocacy.service import ensure_badges
     from forum.threads.service import ensure_default_category
 

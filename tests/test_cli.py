@@ -1,9 +1,11 @@
 """The command line, run as a user runs it: a separate process on a fresh data folder."""
 
+import fcntl
 import os
 import sqlite3
 import subprocess
 import sys
+import time
 
 from forum.settings import ROOT
 
@@ -72,3 +74,89 @@ def test_recompute_recognition_rebuilds_a_members_points_from_the_log(tmp_path):
     assert connection.execute("SELECT COUNT(*) FROM standing").fetchone() == (1,)
     assert connection.execute("SELECT points FROM standing").fetchone() == (0,)
     connection.close()
+
+
+def _usernames(path) -> list[str]:
+    connection = sqlite3.connect(path)
+    try:
+        return [name for (name,) in connection.execute("SELECT username FROM users ORDER BY id")]
+    finally:
+        connection.close()
+
+
+def _create(data_dir, username: str) -> None:
+    made = _run(
+        data_dir, "create-user", username, f"{username}@acme.test", "--password-stdin",
+        stdin="a long enough password\n",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+
+
+def test_restore_puts_a_backup_back_and_keeps_the_database_it_replaces(tmp_path):
+    assert _run(tmp_path, "migrate").returncode == 0
+    _create(tmp_path, "before")
+    backup = tmp_path / "backups" / "copy.db"
+    assert _run(tmp_path, "backup", str(backup)).returncode == 0
+    _create(tmp_path, "after")
+
+    restored = _run(tmp_path, "restore", str(backup))
+    assert restored.returncode == 0, restored.stderr
+    assert _usernames(tmp_path / "forum.db") == ["before"]
+    [kept] = tmp_path.glob("forum.db.before-restore-*")
+    assert f"kept as {kept}" in restored.stdout
+    assert _usernames(kept) == ["before", "after"]
+    assert (
+        not (tmp_path / "forum.db-wal").exists() and not (tmp_path / "forum.db.restoring").exists()
+    )
+    # The restored forum goes on: migrate finds it up to date, new members join it.
+    assert _run(tmp_path, "migrate").returncode == 0
+    _create(tmp_path, "later")
+    assert _usernames(tmp_path / "forum.db") == ["before", "later"]
+
+
+def test_restore_refuses_a_file_that_is_not_a_forum_database(tmp_path):
+    assert _run(tmp_path, "migrate").returncode == 0
+    _create(tmp_path, "ana")
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    for path in (junk, tmp_path / "missing.db"):
+        refused = _run(tmp_path, "restore", str(path))
+        assert refused.returncode == 1 and "Nothing restored" in refused.stderr
+    assert _usernames(tmp_path / "forum.db") == ["ana"]
+    assert not list(tmp_path.glob("forum.db.before-restore-*"))
+
+
+def _in_use(lock) -> bool:
+    if not lock.exists():
+        return False
+    with open(lock) as file:
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+    return False
+
+
+def test_restore_refuses_while_a_worker_uses_the_database(tmp_path):
+    assert _run(tmp_path, "migrate").returncode == 0
+    _create(tmp_path, "ana")
+    backup = tmp_path / "copy.db"
+    assert _run(tmp_path, "backup", str(backup)).returncode == 0
+    env = {**os.environ, "DATA_DIR": str(tmp_path)}
+    env.pop("SECRET_KEY", None)
+    env.pop("DATABASE_URL", None)
+    worker = subprocess.Popen(
+        [sys.executable, "run.py", "worker"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not _in_use(tmp_path / "forum.db-in-use"):  # the worker is starting
+            assert time.monotonic() < deadline and worker.poll() is None
+            time.sleep(0.05)
+        refused = _run(tmp_path, "restore", str(backup))
+        assert refused.returncode == 1 and "stop it, then restore" in refused.stderr
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert _run(tmp_path, "restore", str(backup)).returncode == 0  # stopped: now it may

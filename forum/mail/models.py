@@ -27,6 +27,9 @@ class OutboxMessage(Model):
     send_after = fields.DatetimeField()
     # A worker holds the message until this time; after it, another may take it over.
     claimed_until = fields.DatetimeField(null=True)
+    # Which worker holds it (forum/mail/inflight.py): when that one dies, the next round on its
+    # machine settles the claim at once rather than when the lease ends.
+    claimed_by = fields.CharField(max_length=100, null=True)
     attempts = fields.SmallIntField(default=0)
     last_error = fields.CharField(max_length=500, default="")
     sent_at = fields.DatetimeField(null=True)

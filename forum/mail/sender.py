@@ -1,9 +1,20 @@
 """Sending the outbox: claim the rows that are due, send each one, mark it sent or retry later.
 
-Delivery is at least once, never silently lost: a row leaves the table's queue only when the
-server has accepted it (`sent_at`) or when it cannot ever be sent (`failed_at`). A worker that
-dies mid-batch holds its rows only until their lease runs out; then another worker sends them,
-with the same Message-ID, so a receiving server or reader can recognise a repeat.
+Nothing is silently lost: a row leaves the table's queue only when the server has accepted it
+(`sent_at`) or when it cannot ever be sent (`failed_at`). And each message is handed to the
+SMTP server once, even when the process sending it is killed:
+- Every claim names its worker (`claimed_by`, see forum/mail/inflight.py). When a worker has
+  died, the next round on the same machine releases its claims at once, not after their lease,
+  and records as sent the message it had handed over when it died.
+- "Handed over" starts just before the final "." of the message: until the "." arrives, a
+  server throws away a message whose connection breaks, so a message not yet handed over is
+  sent again and one handed over is not.
+What is left: if the forum dies in the instant between marking a message handed over and the
+"." leaving (a few bytecodes, no system call), or the server refuses a message after its "."
+while the forum is dead, that message counts as sent and never arrives. If the connection
+drops after the "." but before the server's answer while the forum lives, the message is sent
+again, with the same Message-ID, so a receiving server or reader can recognise the repeat.
+Workers on another machine (PostgreSQL) that die hold their claims until the lease runs out.
 
 SMTP_URL (`settings.smtp_url`):
   smtp://host:port                       plain SMTP (port 25 by default)
@@ -35,10 +46,11 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from forum.mail import inflight
 from forum.mail.models import OutboxMessage
 from forum.settings import settings
 
@@ -60,6 +72,8 @@ LONGEST_RETRY = timedelta(hours=6)
 SMTP_TIMEOUT = 30.0
 # last_error keeps this many characters (the column holds 500).
 ERROR_LENGTH = 300
+# Under the data folder: each sending process's file of the message it is handing over.
+INFLIGHT_FOLDER = "outbox"
 
 # policy.SMTP (CRLF line ends, header checks) with 7-bit bodies: non-ASCII text is sent as
 # quoted-printable or base64, which every relay accepts, 8BITMIME or not.
@@ -192,10 +206,12 @@ class SmtpServer:
 
 
 class SmtpTransport:
-    """One SMTP connection for a batch, opened on the first message, driven from a thread."""
+    """One SMTP connection for a batch, opened on the first message, driven from a thread.
+    With a slot, each message is marked in it just before its final "." (see the top)."""
 
-    def __init__(self, server: SmtpServer) -> None:
+    def __init__(self, server: SmtpServer, slot: inflight.Slot | None = None) -> None:
         self.server = server
+        self.slot = slot
         self.connection: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
@@ -225,11 +241,16 @@ class SmtpTransport:
             self.connection = self._connect()
         # The envelope names the one recipient of the row, whatever the headers say.
         sender = parseaddr(settings.mail_from)[1] or settings.mail_from
-        self.connection.send_message(message, from_addr=sender, to_addrs=[row.to_address])
+        _transact(self.connection, sender, row, message, self.slot)
 
     async def send(self, row: OutboxMessage, message: EmailMessage) -> None:
+        sending = asyncio.ensure_future(asyncio.to_thread(self._send, row, message))
         try:
-            await asyncio.to_thread(self._send, row, message)
+            await asyncio.shield(sending)
+        except asyncio.CancelledError:
+            # The thread goes on with the message (see deliver_due); hang up when it is done.
+            sending.add_done_callback(self._hang_up_after)
+            raise
         except smtplib.SMTPRecipientsRefused as error:
             code, reply = next(iter(error.recipients.values()))
             failure = PermanentFailure if code >= 500 else TemporaryFailure
@@ -259,6 +280,13 @@ class SmtpTransport:
         if connection is not None:
             await asyncio.to_thread(_quit, connection)
 
+    def _hang_up_after(self, sending: asyncio.Future) -> None:
+        if not sending.cancelled():
+            sending.exception()  # its outcome is the next start's to settle
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            connection.close()
+
     def _describe_reply(self, code: int, reply: bytes | str) -> str:
         if isinstance(reply, bytes):
             reply = reply.decode("utf-8", "replace")
@@ -272,6 +300,69 @@ class SmtpTransport:
         if len(self.server.password) >= 4:
             text = text.replace(self.server.password, "***")
         return text
+
+
+def _transact(
+    connection: smtplib.SMTP, sender: str, row: OutboxMessage, message: EmailMessage,
+    slot: inflight.Slot | None,
+) -> None:  # fmt: skip
+    """smtplib's send_message for the row's one recipient, with the message marked handed
+    over in `slot` between its content and its final "."; the mark is cleared again when the
+    server refuses it, or the connection fails, while this process lives to retry it."""
+    recipient = row.to_address
+    options: list[str] = []
+    data = message.as_bytes()
+    connection.ehlo_or_helo_if_needed()
+    if not (sender.isascii() and recipient.isascii()):
+        if not connection.has_extn("smtputf8"):
+            raise smtplib.SMTPNotSupportedError(
+                "an address needs SMTPUTF8, which the server does not offer"
+            )
+        options = ["SMTPUTF8", "BODY=8BITMIME"]
+        data = message.as_bytes(policy=message.policy.clone(utf8=True))
+    if connection.does_esmtp and connection.has_extn("size"):
+        options.append(f"size={len(data)}")
+    code, reply = connection.mail(sender, options)
+    if code != 250:
+        _abandon(connection, code)
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    code, reply = connection.rcpt(recipient)
+    if code not in (250, 251):
+        _abandon(connection, code)
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+    code, reply = connection.docmd("DATA")
+    if code != 354:
+        _abandon(connection, code)
+        raise smtplib.SMTPDataError(code, reply)
+    content = re.sub(rb"(?m)^\.", b"..", data)  # a line's leading dot is doubled
+    if not content.endswith(b"\r\n"):
+        content += b"\r\n"
+    connection.send(content)
+    if slot is not None:
+        slot.handing_over(row.id)  # from here on the server may have it
+    try:
+        connection.send(b".\r\n")
+        code, reply = connection.getreply()
+    except BaseException:
+        if slot is not None:
+            slot.clear()
+        raise
+    if code != 250:
+        if slot is not None:
+            slot.clear()
+        _abandon(connection, code)
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def _abandon(connection: smtplib.SMTP, code: int) -> None:
+    """After a refusal: reset the transaction for the next message, or hang up on a 421."""
+    if code == 421:
+        connection.close()
+        return
+    try:
+        connection.rset()
+    except smtplib.SMTPServerDisconnected:
+        pass
 
 
 def _quit(connection: smtplib.SMTP) -> None:
@@ -291,10 +382,10 @@ def _helo_name() -> str:
     return f"[{host}]"
 
 
-def transport() -> Transport:
+def transport(slot: inflight.Slot | None = None) -> Transport:
     """The transport SMTP_URL names; raises ValueError when SMTP_URL is malformed."""
     if settings.smtp_url:
-        return SmtpTransport(SmtpServer.from_url(settings.smtp_url))
+        return SmtpTransport(SmtpServer.from_url(settings.smtp_url), slot)
     return FolderTransport(settings.data_dir / "mail")
 
 
@@ -327,7 +418,7 @@ def _due(now: datetime) -> QuerySet[OutboxMessage]:
     )
 
 
-async def _claim(limit: int) -> list[OutboxMessage]:
+async def _claim(limit: int, worker: str) -> list[OutboxMessage]:
     """Take up to `limit` due messages, oldest first, for this worker until the lease ends.
 
     On PostgreSQL, rows another worker is claiming right now are skipped (FOR UPDATE SKIP
@@ -345,21 +436,48 @@ async def _claim(limit: int) -> list[OutboxMessage]:
         )
         if rows:
             await OutboxMessage.filter(id__in=[row.id for row in rows]).update(
-                claimed_until=now + LEASE
+                claimed_until=now + LEASE, claimed_by=worker
             )
     return rows
 
 
+def _inflight_folder() -> Path:
+    return settings.data_dir / INFLIGHT_FOLDER
+
+
+async def _settle_dead_workers() -> None:
+    """Settle the claims of this machine's sending processes that died (forum/mail/inflight.py):
+    what one had handed over is sent; the rest of its claims are free for this round."""
+    for dead in inflight.dead(_inflight_folder()):
+        # Only unsent rows (the queue's index), and only while the dead one still holds them.
+        held = OutboxMessage.filter(
+            claimed_by=dead.name, sent_at__isnull=True, failed_at__isnull=True
+        )
+        if dead.handed_over:
+            handed = await held.filter(id__in=dead.handed_over).update(
+                sent_at=_now(), claimed_until=None, claimed_by=None,
+                attempts=F("attempts") + 1,
+            )  # fmt: skip
+            if handed:
+                log.warning(
+                    "worker %s died after handing message %s to the SMTP server: recorded as sent",
+                    dead.name, dead.handed_over,
+                )  # fmt: skip
+        if released := await held.update(claimed_until=None, claimed_by=None):
+            log.info("released %d messages claimed by worker %s, which died", released, dead.name)
+        dead.forget()
+
+
 async def _mark_sent(row: OutboxMessage) -> None:
     await OutboxMessage.filter(id=row.id).update(
-        sent_at=_now(), claimed_until=None, attempts=row.attempts + 1
+        sent_at=_now(), claimed_until=None, claimed_by=None, attempts=row.attempts + 1
     )
     log.info("sent %s message %d", row.kind, row.id)
 
 
 async def _fail(row: OutboxMessage, error: str) -> None:
     await OutboxMessage.filter(id=row.id).update(
-        failed_at=_now(), claimed_until=None, attempts=row.attempts + 1,
+        failed_at=_now(), claimed_until=None, claimed_by=None, attempts=row.attempts + 1,
         last_error=error[:ERROR_LENGTH],
     )  # fmt: skip
     log.error("gave up %s message %d: %s", row.kind, row.id, error)
@@ -372,7 +490,7 @@ async def _retry(row: OutboxMessage, error: str) -> None:
         return
     wait = backoff(attempts)
     await OutboxMessage.filter(id=row.id).update(
-        attempts=attempts, send_after=_now() + wait, claimed_until=None,
+        attempts=attempts, send_after=_now() + wait, claimed_until=None, claimed_by=None,
         last_error=error[:ERROR_LENGTH],
     )  # fmt: skip
     log.warning("%s message %d not sent (%s); retrying in %s", row.kind, row.id, error, wait)
@@ -380,20 +498,42 @@ async def _retry(row: OutboxMessage, error: str) -> None:
 
 async def _release(rows: list[OutboxMessage]) -> None:
     """Give rows back untried, for the next round (no attempt is counted)."""
-    await OutboxMessage.filter(id__in=[row.id for row in rows]).update(claimed_until=None)
+    await OutboxMessage.filter(id__in=[row.id for row in rows]).update(
+        claimed_until=None, claimed_by=None
+    )
 
 
 async def deliver_due(limit: int = BATCH) -> int:
     """Send up to `limit` messages that are due; returns how many were sent.
 
-    Each success is recorded at once, so a worker killed mid-batch loses at most the message
-    in flight (sent again after its lease, with the same Message-ID). A refused recipient or
-    a malformed message fails that message for good; anything the server may get over
-    (unreachable, 4xx, a timeout) is retried with back-off."""
-    outgoing = transport()  # a malformed SMTP_URL raises here, before any row is claimed
-    rows = await _claim(limit)
+    First the claims of this machine's dead workers are settled (see the top). Each success is
+    recorded at once. A refused recipient or a malformed message fails that message for good;
+    anything the server may get over (unreachable, 4xx, a timeout) is retried with back-off.
+    Cancelled (the server is stopping), the round gives back the messages it has not started;
+    the one being sent finishes in its thread, and the next start settles it."""
+    try:
+        worker = inflight.current(_inflight_folder())
+    except OSError as error:  # a read-only data folder: mail goes out, as at least once
+        global _no_file_warned
+        if not _no_file_warned:
+            log.warning("no in-flight file (%s): a dead worker's claims wait for the lease", error)
+            _no_file_warned = True
+        outgoing = transport()
+        return await _send_claimed(await _claim(limit, inflight.fallback_name()), outgoing)
+    await _settle_dead_workers()
+    with worker.slot() as slot:
+        outgoing = transport(slot)  # a malformed SMTP_URL raises here, before any row is claimed
+        rows = await _claim(limit, worker.name)
+        return await _send_claimed(rows, outgoing)
+
+
+_no_file_warned = False
+
+
+async def _send_claimed(rows: list[OutboxMessage], outgoing: Transport) -> int:
     deadline = time.monotonic() + (LEASE - LEASE_MARGIN).total_seconds()
     sent = 0
+    close = True
     try:
         for index, row in enumerate(rows):
             if time.monotonic() > deadline:
@@ -417,8 +557,14 @@ async def deliver_due(limit: int = BATCH) -> int:
             except PermanentFailure as error:
                 await _fail(row, str(error))
                 continue
+            except asyncio.CancelledError:
+                # The thread still owns the connection: no QUIT from here.
+                close = False
+                await _release(rows[index + 1 :])
+                raise
             await _mark_sent(row)
             sent += 1
     finally:
-        await outgoing.close()
+        if close:
+            await outgoing.close()
     return sent
