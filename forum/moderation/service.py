@@ -22,7 +22,7 @@ from forum.i18n import gettext as _
 from forum.moderation.models import FLAG_REASONS, AuditEntry, Flag, StaffNote
 from forum.site import models as site
 from forum.threads import service as threads
-from forum.threads.models import Category, Post, Thread
+from forum.threads.models import Post, Thread
 
 # Flags one member may raise per day.
 FLAGS_PER_DAY = 10
@@ -273,13 +273,8 @@ async def unpin_thread(thread: Thread, actor: User) -> None:
         await audit(actor, "unpin_thread", thread)
 
 
-async def _category(category_id: str) -> Category | None:
-    key = integer(category_id, 1)
-    return await Category.filter(id=key).first() if key else None
-
-
 async def move_thread(thread: Thread, actor: User, category_id: str, reason: str = "") -> None:
-    category = await _category(category_id)
+    category = await threads.chosen_category(category_id)
     if category is None:
         raise Invalid({"category": _("Choose a category.")})
     async with in_transaction():
@@ -310,7 +305,7 @@ async def merge_thread(thread: Thread, actor: User, target_ref: str) -> Thread:
 async def split_thread(
     thread: Thread, actor: User, *, numbers: list[int], title: str, category_id: str
 ) -> Thread:
-    category = await _category(category_id)
+    category = await threads.chosen_category(category_id)
     if category is None:
         raise Invalid({"category": _("Choose a category.")})
     async with in_transaction():

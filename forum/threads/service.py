@@ -340,6 +340,12 @@ async def _render(body: str) -> str:
     return markup.render(body, mentions=known)
 
 
+async def chosen_category(category_id: str) -> Category | None:
+    """The category a form's select names by id, or None."""
+    key = integer(category_id, 1)
+    return await Category.filter(id=key).first() if key else None
+
+
 async def start_thread(
     author: User, *, category_id: str, title: str, body: str, tags: list[str] | None = None
 ) -> Thread:
@@ -348,8 +354,7 @@ async def start_thread(
     title, body = " ".join(title.split()), body.strip()
     errors: dict[str, str] = {}
     chosen = await tagging.check(errors, tags or [])
-    key = integer(category_id, 1)
-    category = await Category.filter(id=key).first() if key else None
+    category = await chosen_category(category_id)
     if category is None or not permissions.start_thread(author, category):
         errors["category"] = _("Choose a category you can post in.")
     check_length(errors, "title", title, minimum=TITLE_MIN, maximum=TITLE_MAX, label=_("Title"))
