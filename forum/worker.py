@@ -1,9 +1,10 @@
 """Background work, drained by `run.py worker` (and in-process by `run.py serve` on SQLite).
 
 Each round queues the notification e-mails that are due and sends the outbox; now and then it
-also queues digests and win-back messages and prunes expired rate-limit counters. Rounds are
-short and frequent so that a sign-up or password-reset e-mail leaves within seconds; looking at
-an empty outbox is one indexed query. The occasional work scans members, so it waits longer.
+also queues digests and win-back messages, prunes expired rate-limit counters and removes
+sign-ups never confirmed. Rounds are short and frequent so that a sign-up or password-reset
+e-mail leaves within seconds; looking at an empty outbox is one indexed query. The occasional
+work scans members, so it waits longer.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from forum import db, pagecache, ratelimit
+from forum.accounts import service as accounts
 from forum.advocacy import service as advocacy
 from forum.blog import service as blog
 from forum.mail import sender
@@ -63,6 +65,8 @@ async def run_once(prune: bool = True) -> None:
         log.info("sent %d e-mails; more are due", sent)
     if prune and (pruned := await ratelimit.prune()):
         log.info("pruned %d expired rate-limit counters", pruned)
+    if prune and (purged := await accounts.purge_unconfirmed()):
+        log.info("removed %d sign-ups never confirmed", purged)
 
 
 async def run_forever(once: bool = False) -> None:

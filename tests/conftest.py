@@ -38,6 +38,7 @@ from forum.advocacy import service as advocacy  # noqa: E402
 from forum.advocacy.service import ensure_badges  # noqa: E402
 from forum.app import create_app  # noqa: E402
 from forum.interests import service as interests  # noqa: E402
+from forum.mail.models import OutboxMessage  # noqa: E402
 from forum.settings import settings  # noqa: E402
 from forum.site import models as site  # noqa: E402
 from forum.threads import service as threads  # noqa: E402
@@ -252,6 +253,32 @@ def csrf_from(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "the page has no form with a CSRF token"
     return match.group(1)
+
+
+async def mailed_link(address: str, path: str) -> str:
+    """The newest link to `path` (e.g. "/verify/") in the e-mail queued for `address`, as the
+    path a browser opens."""
+    message = (
+        await OutboxMessage.filter(to_address=address, text__contains=path).order_by("-id").first()
+    )
+    assert message is not None, f"no e-mail with a {path} link to {address}"
+    link = re.search(re.escape(settings.base_url) + "(" + re.escape(path) + r"\S+)", message.text)
+    return link[1]
+
+
+async def confirm_signup(client: httpx.AsyncClient, address: str) -> httpx.Response:
+    """Open the link a sign-up mailed to `address`, as its holder would."""
+    return await client.get(await mailed_link(address, "/verify/"))
+
+
+async def signed_up(username: str, address: str | None = None, client: str = "c") -> User:
+    """A member who signed up (`accounts.register`) and confirmed their address by its link."""
+    address = address or f"{username}@example.com"
+    await accounts.register(username, address, PASSWORD, client=client)
+    link = await mailed_link(address, "/verify/")
+    user, signed_up_now = await accounts.verify_email(link.removeprefix("/verify/").split("?")[0])
+    assert user is not None and signed_up_now
+    return user
 
 
 @contextmanager

@@ -38,6 +38,9 @@ class User(Model):
     last_seen_at = fields.DatetimeField(null=True)
     # When the visit before the current one ended: threads started since are "new" to them.
     previous_seen_at = fields.DatetimeField(null=True)
+    # Signed up and has not yet followed the link mailed to the address: cannot sign in until
+    # they do (so registering tells nobody whether an address already has an account).
+    awaiting_confirmation = fields.BooleanField(default=False, db_default=False)
     # Signed up under the community's approval rules and not yet let in by a moderator.
     pending = fields.BooleanField(default=False, db_index=True)
     # Staff sanctions; each lifts itself when its time is up (None = until lifted by staff).

@@ -38,9 +38,10 @@ async def register(request: Request) -> Response:
     try:
         if field(form, HONEYPOT):
             raise Invalid({"form": _("Please leave the hidden field empty.")})
-        user = await service.register(
-            values["username"], values["email"], field(form, "password"), client=client_id(request)
-        )
+        await service.register(
+            values["username"], values["email"], field(form, "password"),
+            client=client_id(request), next_url=safe_next(request.query_params.get("next")),
+        )  # fmt: skip
     except Invalid as error:
         return await render(
             request, "accounts/register.html", {"form": values, "errors": error.errors}, 400
@@ -50,11 +51,8 @@ async def register(request: Request) -> Response:
             request, "accounts/register.html",
             {"form": values, "errors": {"form": limited.message}}, 429,
         )  # fmt: skip
-    if user.pending:
-        return await render(request, "accounts/pending.html", {"member": user})
-    await sign_in(request, user)
-    # The welcome step asks what they care about, then sends them on where they were going.
-    return redirect("/welcome?next=" + quote(safe_next(request.query_params.get("next"))))
+    # The same page whether the address was free or already had an account.
+    return await render(request, "accounts/check_inbox.html", {"email": values["email"]})
 
 
 async def login(request: Request) -> Response:
@@ -175,8 +173,17 @@ async def account_settings(request: Request) -> Response:
 
 
 async def verify_email(request: Request) -> Response:
-    """The link mailed at sign-up or after a change of address."""
-    user = await service.verify_email(request.path_params["token"])
+    """The link mailed at sign-up or after a change of address. The one that finishes a
+    sign-up signs the new member in and takes them to the welcome step."""
+    user, signed_up = await service.verify_email(request.path_params["token"])
+    if user is not None and signed_up:
+        if user.pending:
+            return await render(request, "accounts/pending.html", {"member": user})
+        if not request.user.is_authenticated:
+            await sign_in(request, user)
+            # The welcome step asks what they care about, then sends them where they were going.
+            next_url = safe_next(request.query_params.get("next"))
+            return redirect("/welcome?next=" + quote(next_url))
     return await render(request, "accounts/verified.html", {"member": user}, 200 if user else 404)
 
 

@@ -8,6 +8,7 @@ import hmac
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -71,21 +72,29 @@ def _check_password(errors: dict[str, str], field: str, password: str) -> None:
         errors[field] = _("Use at most %(n)d characters.") % {"n": PASSWORD_MAX}
 
 
-async def _check_new_identity(username: str, email: str) -> dict[str, str]:
-    errors: dict[str, str] = {}
+async def _check_username(username: str) -> dict[str, str]:
     if not USERNAME.match(username):
-        errors["username"] = _(
-            "Use 3 to 20 letters, digits, hyphens or underscores, without spaces."
-        )
-    elif await User.filter(username_key=fold(username)).exists():
-        errors["username"] = _("That username is taken.")
-    errors.update(await _check_email(email))
-    return errors
+        return {
+            "username": _("Use 3 to 20 letters, digits, hyphens or underscores, without spaces.")
+        }
+    if await User.filter(username_key=fold(username)).exists():
+        return {"username": _("That username is taken.")}
+    return {}
+
+
+async def _check_new_identity(username: str, email: str) -> dict[str, str]:
+    return {**await _check_username(username), **await _check_email(email)}
+
+
+def _email_errors(email: str) -> dict[str, str]:
+    if not EMAIL.match(email) or len(email) > 254:
+        return {"email": _("Enter an e-mail address like name@example.com.")}
+    return {}
 
 
 async def _check_email(email: str, exclude: User | None = None) -> dict[str, str]:
-    if not EMAIL.match(email) or len(email) > 254:
-        return {"email": _("Enter an e-mail address like name@example.com.")}
+    if errors := _email_errors(email):
+        return errors
     taken = User.filter(email_key=email.casefold())
     if exclude is not None:
         taken = taken.exclude(id=exclude.id)
@@ -102,9 +111,13 @@ async def create_user(
     *,
     actor_id: int | None = None,
     verified: bool = True,
+    pending: bool = False,
+    next_url: str = "/",
 ) -> User:
     """Create an account after checking every field; raises Invalid with per-field messages.
-    `verified`: the address is trusted (created by staff or at setup) rather than confirmed."""
+    `verified`: the address is trusted (created by staff or at setup). Otherwise this is a
+    sign-up: the account cannot sign in until its holder follows the link mailed to the
+    address, which then takes them to `next_url`. `pending`: a moderator must let it in too."""
     username, email = username.strip(), email.strip()
     errors = await _check_new_identity(username, email)
     _check_password(errors, "password", password)
@@ -123,26 +136,68 @@ async def create_user(
                 password_hash=password_hash,
                 role=role,
                 email_verified_at=datetime.now(UTC) if verified else None,
+                awaiting_confirmation=not verified,
+                pending=pending,
             )
             await events.record(events.UserRegistered(actor_id=actor_id, user_id=user.id))
             if not verified:
                 # In the same transaction: no account is left without its link.
-                await send_verification(user)
+                await send_verification(user, next_url)
     except IntegrityError:  # the same name or address registered a moment ago
         raise Invalid(await _check_new_identity(username, email)) from None
     return user
 
 
-async def register(username: str, email: str, password: str, *, client: str) -> User:
-    """A visitor signs up. `client` is the keyed hash of their address, for the rate limit.
-    Under the community's approval rules the new account waits (`pending`) for a moderator."""
+async def register(
+    username: str, email: str, password: str, *, client: str, next_url: str = "/"
+) -> None:
+    """A visitor signs up: the account waits until they follow the link mailed to the address
+    (then, under the community's approval rules, for a moderator too). When the address already
+    has an account, its holder is told by e-mail instead and the visitor gets the very same
+    answer, so the form cannot tell anyone which addresses have accounts. Usernames are public
+    on profiles, so a taken one is said. `client` is the keyed hash of the visitor's network,
+    for the rate limit."""
     if await ratelimit.hit("register", client, REGISTRATION_WINDOW) > REGISTRATIONS_PER_CLIENT:
         raise RateLimited(_("Too many sign-ups from your network. Please try again in an hour."))
-    user = await create_user(username, email, password, verified=False)
-    if await _signup_needs_approval(user.email):
-        user.pending = True
-        await user.save(update_fields=["pending"])
-    return user
+    username, email = username.strip(), email.strip()
+    errors = {**await _check_username(username), **_email_errors(email)}
+    _check_password(errors, "password", password)
+    if errors:
+        raise Invalid(errors)
+    holder = await User.filter(email_key=email.casefold()).first()
+    if holder is None:
+        try:
+            await create_user(
+                username, email, password, verified=False, next_url=next_url,
+                pending=await _signup_needs_approval(email),
+            )  # fmt: skip
+            return
+        except Invalid as error:  # raced with another sign-up for the same name or address
+            if others := {k: v for k, v in error.errors.items() if k != "email"}:
+                raise Invalid(others) from None
+        holder = await User.filter(email_key=email.casefold()).first()
+    else:
+        await hash_password(password)  # the Argon2 work of a new account: no timing tell
+    if holder is not None:
+        await _tell_address_holder(holder, next_url)
+
+
+async def _tell_address_holder(holder: User, next_url: str) -> None:
+    """Someone signed up with an address that has an account: its holder gets a new link if
+    they never finished signing up, else a note that they have an account and how to get in.
+    A few an hour at most, so the form cannot be used to flood anyone's inbox; none to a
+    suspended account, which could not get in anyway."""
+    if not holder.is_active:
+        return
+    if await ratelimit.hit("verify-mail", holder.id, 3600) > MAILS_PER_ACCOUNT:
+        return
+    if holder.awaiting_confirmation:
+        await send_verification(holder, next_url)
+        return
+    await mail.enqueue(
+        holder, "account_exists", "account_exists",
+        {"login": mail.absolute("/login"), "reset": mail.absolute("/password-reset")},
+    )  # fmt: skip
 
 
 async def _signup_needs_approval(email: str) -> bool:
@@ -198,6 +253,13 @@ async def authenticate(login: str, password: str, *, client: str) -> User:
         raise Invalid({"login": _("That username or e-mail and password do not match.")})
     if not user.is_active:
         raise Invalid({"login": suspension_message(user)})
+    if user.awaiting_confirmation:
+        try:
+            await resend_verification(user)
+            waiting = _("Confirm your e-mail address first: we have sent you the link again.")
+        except RateLimited:
+            waiting = _("Confirm your e-mail address first: open the link we sent you.")
+        raise Invalid({"login": waiting})
     if user.pending:
         raise Invalid({"login": _("Your account is waiting for a moderator's approval.")})
     await ratelimit.reset("login-fail-account", account, LOGIN_WINDOW)
@@ -321,11 +383,15 @@ MAILS_PER_ACCOUNT = 3
 RESETS_PER_CLIENT = 10
 
 
-async def send_verification(user: User) -> None:
+async def send_verification(user: User, next_url: str = "/") -> None:
     """Mail a link that confirms the member's current address (it stops working if the
-    address changes)."""
+    address changes). For a sign-up it also finishes signing up, then goes on to `next_url`."""
     token = mail.sign("verify", [user.id, user.email_key])
-    await mail.enqueue(user, "verify", "verify", {"link": mail.absolute(f"/verify/{token}")})
+    link = f"/verify/{token}" + (f"?next={quote(next_url)}" if next_url != "/" else "")
+    await mail.enqueue(
+        user, "verify", "verify",
+        {"link": mail.absolute(link), "signup": user.awaiting_confirmation},
+    )  # fmt: skip
 
 
 async def resend_verification(user: User) -> None:
@@ -339,21 +405,38 @@ async def resend_verification(user: User) -> None:
     await send_verification(user)
 
 
-async def verify_email(token: str) -> User | None:
+async def verify_email(token: str) -> tuple[User | None, bool]:
     """Confirm the address a link was sent to; the first confirmation brings the welcome
-    message. None when the link is forged, expired, or for an address no longer the member's."""
+    message. Returns the member (None when the link is forged, expired, or for an address no
+    longer theirs) and whether this finished their sign-up."""
     value = mail.unsign("verify", token, max_age=VERIFY_SECONDS)
     if not isinstance(value, list) or len(value) != 2:
-        return None
+        return None, False
     user = await User.filter(id=value[0], email_key=value[1]).first()
     if user is None or user.email_verified_at is not None:
-        return user
+        return user, False
+    signed_up = user.awaiting_confirmation
     async with in_transaction():
         user.email_verified_at = datetime.now(UTC)
-        await User.filter(id=user.id).update(email_verified_at=user.email_verified_at)
+        user.awaiting_confirmation = False
+        # Only the request that confirms it: a link opened twice at once signs in once.
+        if not await User.filter(id=user.id, email_verified_at__isnull=True).update(
+            email_verified_at=user.email_verified_at, awaiting_confirmation=False
+        ):
+            return user, False
         if not await OutboxMessage.filter(user_id=user.id, kind="welcome").exists():
             await mail.enqueue(user, "welcome", "welcome", topic="all")
-    return user
+    return user, signed_up
+
+
+async def purge_unconfirmed() -> int:
+    """Remove sign-ups never confirmed within the link's lifetime, so a stranger who signed
+    up with someone else's address does not keep it (nor the username) from them."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=VERIFY_SECONDS)
+    stale = await User.filter(awaiting_confirmation=True, created_at__lt=cutoff)
+    for user in stale:
+        await reject_signup(user)
+    return len(stale)
 
 
 def _reset_fingerprint(user: User) -> str:
@@ -401,11 +484,13 @@ async def reset_password(token: str, password: str) -> User:
     old_hash = user.password_hash
     user.password_hash = await hash_password(password)
     user.email_verified_at = user.email_verified_at or datetime.now(UTC)
+    user.awaiting_confirmation = False
     async with in_transaction():
         # Only while the link is unused: two submits at once cannot both succeed.
         if not await User.filter(id=user.id, password_hash=old_hash).update(
-            password_hash=user.password_hash, email_verified_at=user.email_verified_at
-        ):
+            password_hash=user.password_hash, email_verified_at=user.email_verified_at,
+            awaiting_confirmation=False,
+        ):  # fmt: skip
             raise Invalid({"password": _("This reset link has expired or was already used.")})
         await Session.filter(user_id=user.id).delete()
     return user

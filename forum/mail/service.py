@@ -22,7 +22,7 @@ from forum.settings import settings
 from forum.site import models as site
 
 # Account messages carry no unsubscribe link: they answer something the member just did.
-ACCOUNT_KINDS = ("verify", "reset")
+ACCOUNT_KINDS = ("verify", "reset", "account_exists")
 
 
 def sign(purpose: str, value: Any) -> str:

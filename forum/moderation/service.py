@@ -154,12 +154,14 @@ async def queue_count() -> int:
     """Everything waiting for a decision (flagged or held posts, sign-ups), for the navigation."""
     flagged = set(await Flag.filter(resolved_at__isnull=True).values_list("post_id", flat=True))
     held = set(await Post.filter(held=True, deleted_at__isnull=True).values_list("id", flat=True))
-    return len(flagged | held) + await User.filter(pending=True).count()
+    signups = await User.filter(pending=True, awaiting_confirmation=False).count()
+    return len(flagged | held) + signups
 
 
 async def pending_signups() -> list[User]:
-    """Sign-ups held by the community's rules, oldest first."""
-    return await User.filter(pending=True).order_by("created_at")
+    """Sign-ups held by the community's rules, oldest first: those whose address is confirmed
+    (the rest may never be, and are removed after a week)."""
+    return await User.filter(pending=True, awaiting_confirmation=False).order_by("created_at")
 
 
 async def approve_signup(user: User, actor: User) -> None:

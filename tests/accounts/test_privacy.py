@@ -34,6 +34,7 @@ from forum.threads import service as threads
 from forum.threads.models import Category, Like, Post, Thread
 from tests.conftest import (
     PASSWORD,
+    confirm_signup,
     count_queries,
     general,
     login,
@@ -452,6 +453,7 @@ async def test_no_table_holds_the_raw_client_address_after_sign_ups_and_sign_ins
     address = "203.0.113.7"  # the test client's (tests/conftest.py)
     await submit(client, "/register", {"username": "newcomer", "email": "new@example.com",
                                        "password": PASSWORD})  # fmt: skip
+    await confirm_signup(client, "new@example.com")
     await submit(client, "/logout")
     await submit(client, "/login", {"login": "newcomer", "password": "wrong password"})
     await submit(client, "/login", {"login": "newcomer", "password": PASSWORD})

@@ -3,10 +3,19 @@
 from forum import web
 from forum.accounts import service
 from forum.accounts.models import Session, User
-from tests.conftest import PASSWORD, csrf_from, login, make_user, submit
+from forum.mail.models import OutboxMessage
+from tests.conftest import (
+    PASSWORD,
+    confirm_signup,
+    csrf_from,
+    login,
+    mailed_link,
+    make_user,
+    submit,
+)
 
 
-async def test_a_visitor_registers_from_the_form_and_is_signed_in(client, database):
+async def test_a_visitor_registers_and_the_mailed_link_signs_them_in(client, database):
     page = await client.get("/register")
     token = csrf_from(page.text)
     response = await client.post(
@@ -14,9 +23,32 @@ async def test_a_visitor_registers_from_the_form_and_is_signed_in(client, databa
         data={"username": "ana", "email": "ana@example.com", "password": PASSWORD,
               "csrf_token": token},
     )  # fmt: skip
-    assert response.status_code == 303
+    assert response.status_code == 200
+    assert "Check your inbox" in response.text and "ana@example.com" in response.text
+    assert "Log out" not in (await client.get("/")).text  # not signed in before confirming
+
+    welcome = await confirm_signup(client, "ana@example.com")
+    assert welcome.status_code == 303 and welcome.headers["location"].startswith("/welcome")
     home = await client.get("/")
     assert 'href="/u/ana"' in home.text and "Log out" in home.text
+    assert (await User.get(username="ana")).email_verified_at is not None
+
+
+async def test_until_the_link_is_followed_signing_in_sends_it_again(client, database):
+    await submit(
+        client, "/register", {"username": "ana", "email": "ana@example.com", "password": PASSWORD}
+    )
+    first = await mailed_link("ana@example.com", "/verify/")
+    response = await submit(client, "/login", {"login": "ana", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "Confirm your e-mail address first" in response.text
+    assert "Log out" not in (await client.get("/")).text
+    assert await OutboxMessage.filter(kind="verify", to_address="ana@example.com").count() == 2
+    # Either link finishes signing up; the first one used signs in, a second click does not.
+    assert (await client.get(first)).status_code == 303
+    await submit(client, "/logout")
+    again = await confirm_signup(client, "ana@example.com")
+    assert again.status_code == 200 and "Log out" not in again.text
 
 
 async def test_registration_errors_are_shown_beside_each_field_and_input_is_kept(client, database):

@@ -12,6 +12,8 @@ Without /usr/bin/chromium or the playwright package the tests skip locally and f
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import re
 import secrets
@@ -121,6 +123,26 @@ class Server:
             "--password-stdin", stdin=PASSWORD + "\n",
         )  # fmt: skip
         return username
+
+    def mailed_link(self, address: str, path: str) -> str:
+        """The newest link to `path` e-mailed to `address`. With no SMTP server the forum writes
+        each message to DATA_DIR/mail/ as a .eml file, which a mail program would open. A worker
+        round sends what is due (on PostgreSQL the server runs none of its own; on SQLite its
+        own may be writing the file still, hence the wait)."""
+        self.cli("worker", "--once")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            files = Path(self.env["DATA_DIR"], "mail").glob("*.eml")
+            for eml in sorted(files, key=lambda file: file.stat().st_mtime, reverse=True):
+                message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+                if address not in str(message["To"]):
+                    continue
+                text = message.get_body(("plain",)).get_content()
+                # The forum's BASE_URL is left unset here, so links name its default host.
+                if found := re.search(r"https?://[^/\s]+(" + re.escape(path) + r"\S+)", text):
+                    return found[1]
+            time.sleep(0.2)
+        pytest.fail(f"no e-mail with a {path} link to {address}")
 
     def setup_link(self) -> str | None:
         """The one-time setup link the server printed at start, if it printed one."""

@@ -7,7 +7,7 @@ from forum.advocacy.models import BadgeAward
 from forum.notifications import service as notifications
 from forum.notifications.models import LEVELS
 from forum.threads import tags as tagging
-from tests.conftest import PASSWORD, general, login, make_category, submit
+from tests.conftest import PASSWORD, confirm_signup, general, login, make_category, submit
 
 
 async def test_a_new_member_lands_on_the_welcome_step_and_their_choices_show_in_settings(
@@ -15,10 +15,12 @@ async def test_a_new_member_lands_on_the_welcome_step_and_their_choices_show_in_
 ):
     support = await make_category(name="Support desk", kind="support")
     await tagging.create_tag({"name": "Battery"})
-    response = await submit(
+    await submit(
         client, "/register?next=/c/general",
         {"username": "ana", "email": "ana@example.com", "password": PASSWORD},
     )  # fmt: skip
+    # The mailed link carries where they were going.
+    response = await confirm_signup(client, "ana@example.com")
     assert response.headers["location"] == "/welcome?next=/c/general"
     page = await client.get("/welcome?next=/c/general")
     assert "What do you care about?" in page.text

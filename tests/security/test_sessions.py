@@ -5,6 +5,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import itsdangerous.timed
@@ -336,27 +337,93 @@ async def test_a_reset_request_answers_the_same_whether_or_not_the_address_has_a
     assert await OutboxMessage.filter(kind="reset").count() == 1  # mailed to the owner only
 
 
-async def test_registration_reveals_a_taken_address_to_only_five_attempts_an_hour_per_network(
+async def _sign_up(client: httpx.AsyncClient, username: str, address: str) -> httpx.Response:
+    page = await client.get("/register")
+    return await client.post("/register", data={
+        "username": username, "email": address, "password": NEW_PASSWORD,
+        "csrf_token": csrf_from(page.text)})  # fmt: skip
+
+
+async def test_registration_answers_the_same_whether_or_not_the_address_has_an_account(
     browser, member
 ):
-    """A decision: a new member is signed in at once, so the form cannot pretend an address
-    is free when it is not. What it does say is rationed: every sign-up attempt from a network
-    counts, and past five an hour the form answers nothing about the address. (Usernames are
-    public on profiles, so saying one is taken tells nothing new.)"""
+    """Signing up with a taken address looks exactly like signing up with a free one; the
+    address's holder is told by e-mail, and no second account appears."""
+    answers = []
+    for number, address in enumerate((member.email, "nobody@example.com")):
+        async with browser(f"192.0.2.{number + 1}") as client:
+            response = await _sign_up(client, f"probe{number}", address)
+            page = without_token(response.text.replace(address, "X"))
+            answers.append((response.status_code, page.replace(f"probe{number}", "P")))
+    assert answers[0] == answers[1] and answers[0][0] == 200
+    assert await User.filter(email_key=member.email_key).count() == 1
+    assert not await User.filter(username="probe0").exists()
+    [notice] = await OutboxMessage.filter(kind="account_exists")
+    assert notice.to_address == member.email and member.username in notice.text
+    assert "/password-reset" in notice.text
+    [link] = await OutboxMessage.filter(kind="verify")
+    assert link.to_address == "nobody@example.com"
+
+
+async def test_a_taken_address_costs_the_same_password_hashing_as_a_free_one(member, monkeypatch):
+    calls = []
+
+    class Counting(PasswordHasher):
+        def hash(self, *args, **kwargs):
+            calls.append("hash")
+            return super().hash(*args, **kwargs)
+
+    monkeypatch.setattr(accounts, "hasher", Counting(time_cost=1, memory_cost=1024))
+    for address in (member.email, "nobody@example.com"):
+        calls.clear()
+        await accounts.register("probe", address, NEW_PASSWORD, client=address)
+        assert calls == ["hash"], (address, calls)
+
+
+async def test_the_holder_of_a_taken_address_is_mailed_a_few_times_an_hour_at_most(browser, member):
+    for number in range(accounts.MAILS_PER_ACCOUNT + 2):
+        async with browser(f"192.0.2.{number + 1}") as client:
+            response = await _sign_up(client, f"probe{number}", member.email)
+            assert response.status_code == 200 and "Check your inbox" in response.text
+    assert await OutboxMessage.filter(kind="account_exists").count() == accounts.MAILS_PER_ACCOUNT
+
+
+async def test_signing_up_again_with_an_unconfirmed_address_sends_its_link_again(browser, database):
+    async with browser("192.0.2.1") as client:
+        await _sign_up(client, "first", "same@example.com")
+    async with browser("192.0.2.2") as client:
+        await _sign_up(client, "second", "same@example.com")
+    assert [u.username for u in await User.filter(email_key="same@example.com")] == ["first"]
+    links = await OutboxMessage.filter(kind="verify").values_list("to_address", "text")
+    assert len(links) == 2 and all("signing up as first" in text for _, text in links)
+
+
+async def test_a_sign_up_never_confirmed_is_removed_after_a_week_and_frees_the_address(
+    browser, database
+):
+    async with browser("192.0.2.1") as client:
+        await _sign_up(client, "squatter", "victim@example.com")
+        await _sign_up(client, "recent", "recent@example.com")
+    week_ago = datetime.now(UTC) - timedelta(seconds=accounts.VERIFY_SECONDS + 60)
+    await User.filter(username="squatter").update(created_at=week_ago)
+    assert await accounts.purge_unconfirmed() == 1
+    assert not await User.filter(username="squatter").exists()
+    assert await User.filter(username="recent", awaiting_confirmation=True).exists()
+    async with browser("192.0.2.2") as client:
+        await _sign_up(client, "victim", "victim@example.com")
+    assert await User.filter(username="victim", email_key="victim@example.com").exists()
+
+
+async def test_past_five_sign_ups_an_hour_a_network_is_refused_whatever_the_address(
+    browser, member
+):
     async with browser("192.0.2.77") as client:
         for number in range(accounts.REGISTRATIONS_PER_CLIENT):
-            page = await client.get("/register")
-            response = await client.post("/register", data={
-                "username": f"probe{number}", "email": f"guess{number}@example.com",
-                "password": "x", "csrf_token": csrf_from(page.text)})  # fmt: skip
-            assert response.status_code == 400
-        page = await client.get("/register")
-        response = await client.post("/register", data={
-            "username": "probe9", "email": member.email, "password": "long enough secret",
-            "csrf_token": csrf_from(page.text)})  # fmt: skip
-        assert response.status_code == 429
-        assert "already has an account" not in response.text
-    assert await User.filter(email_key=member.email_key).count() == 1
+            response = await _sign_up(client, f"probe{number}", f"guess{number}@example.com")
+            assert response.status_code == 200
+        response = await _sign_up(client, "probe9", member.email)
+        assert response.status_code == 429 and "Too many sign-ups" in response.text
+    assert not await OutboxMessage.filter(kind="account_exists").exists()
 
 
 # --- Password reset links

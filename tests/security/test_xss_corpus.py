@@ -114,6 +114,22 @@ async def test_the_corpus_in_usernames_and_display_names_is_inert(client, databa
     await assert_inert_at(client, thread.url, "/admin", "/admin/advocates?period=30")
 
 
+async def test_the_corpus_in_a_sign_up_address_is_inert_on_the_answer(
+    client, database, monkeypatch
+):
+    """The sign-up answer repeats the address typed, whether the form took it or not."""
+    monkeypatch.setattr(accounts, "REGISTRATIONS_PER_CLIENT", len(ONE_LINE) + 1)
+    for number, text in enumerate(ONE_LINE):
+        address = "".join(text.split())[:200] + "@example.com"
+        response = await submit(
+            client, "/register", {"username": f"signup{number}", "email": address,
+                                  "password": "long enough secret"},
+        )  # fmt: skip
+        assert response.status_code in (200, 400), address
+        assert_inert(response.text, where=address)
+        assert shown_as_text(response.text, address), address
+
+
 async def test_the_corpus_in_profiles_bio_website_and_display_name_is_inert(client, database):
     """Each member's profile page, with what they typed in their profile settings; a website
     the form refuses comes back in the form, as typed, and is inert there too."""
