@@ -219,6 +219,9 @@ def wrk(
     line = next(row for row in done.stdout.splitlines() if row.startswith("WRK_JSON "))
     figures = json.loads(line.removeprefix("WRK_JSON "))
     figures["errors"] = figures["socket_errors"] + figures["non_2xx_3xx"]
+    if posters:  # replies a second: only those written (answered 303), not quick refusals
+        written = figures["requests"] - figures["failed_posts"]
+        figures["rps"] = round(written / figures["seconds"], 2)
     return figures
 
 

@@ -67,7 +67,7 @@ async def new_post(event: events.PostCreated) -> None:
                   if user not in muted and user != post.author_id}  # fmt: skip
     # A watcher not yet back since the last post hears of this one in the same notification.
     replies = [user for user, kind in recipients.items() if kind == "reply"]
-    folded = await service.fold_replies(replies, thread.id, post.author_id)
+    folded = await service.fold_replies(replies, thread.id)
     await service.notify(
         {user: kind for user, kind in recipients.items() if user not in folded},
         actor_id=post.author_id, thread_id=thread.id, post_id=post.id, url=f"/p/{post.id}",

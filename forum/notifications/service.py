@@ -352,6 +352,7 @@ async def read_thread(user: Any, thread: Thread, posts: list[Post]) -> Reading:
             last_read=last
         )
     if row["on_page"]:
+        await catch_up(user.id, post_ids=[post.id for post in posts])
         unread -= await Notification.filter(
             user_id=user.id, read_at__isnull=True, post_id__in=[post.id for post in posts]
         ).update(read_at=now(), email_due_at=None)
@@ -439,31 +440,60 @@ async def notify(
     return len(rows)
 
 
-# Members per statement when folding replies (well under every database's parameter limit).
+# Members per statement when finding who has an unread reply notification already (well under
+# every database's parameter limit).
 FOLD_CHUNK = 5000
 
 
-async def fold_replies(watchers: Iterable[int], thread_id: int, actor_id: int) -> set[int]:
-    """Fold a new post into each watcher's unread "replied in" notification for the thread
-    ("5 new posts in …, the latest by Ana"), as the best forums do; returns who had one.
+async def fold_replies(watchers: Iterable[int], thread_id: int) -> set[int]:
+    """The watchers a new post folds into an unread "replied in" notification for the thread
+    ("5 new posts in …, the latest by Ana"), as the best forums do: those who have one.
 
-    It keeps the first unread post's link and place in the list, and changes no indexed
-    column: a busy thread's watchers cost a few table pages per post instead of a new row
-    and two index entries each (a post in a category hundreds watch)."""
+    Nothing is written for them: how many posts and whose the latest is are worked out from
+    the thread when the member next sees the notification (`catch_up`). A post in a thread
+    hundreds watch then costs one read of an index, not a write per watcher; only those back
+    since the last post get a new row, which keeps its link to their first unread post."""
     watchers = list(watchers)
     folded: set[int] = set()
     for start in range(0, len(watchers), FOLD_CHUNK):
         chunk = watchers[start : start + FOLD_CHUNK]
-        # One row per watcher: the oldest, should an older release have left several.
         rows = await db.fetch(
-            "UPDATE notification SET others = others + 1, actor_id = ? WHERE id IN"
-            " (SELECT MIN(id) FROM notification WHERE thread_id = ? AND read_at IS NULL"
-            f" AND kind = 'reply' AND user_id IN ({', '.join('?' * len(chunk))})"
-            " GROUP BY user_id) RETURNING user_id",
-            actor_id, thread_id, *chunk,
+            "SELECT DISTINCT user_id FROM notification WHERE thread_id = ? AND read_at IS NULL"
+            f" AND kind = 'reply' AND user_id IN ({', '.join('?' * len(chunk))})",
+            thread_id, *chunk,
         )  # fmt: skip
         folded.update(row["user_id"] for row in rows)
     return folded
+
+
+# The posts folded into a reply notification: those everyone can see after its own, by others.
+_FOLDED = (
+    "FROM post p WHERE p.thread_id = notification.thread_id AND p.number >"
+    " (SELECT f.number FROM post f WHERE f.id = notification.post_id)"
+    " AND p.held = ? AND p.deleted_at IS NULL AND p.author_id <> notification.user_id"
+)
+
+
+async def catch_up(user_id: int, *, ids: list[int] | None = None,
+                   post_ids: list[int] | None = None) -> None:  # fmt: skip
+    """Bring the member's unread reply notifications (or those `ids`, or those about
+    `post_ids`) up to date with their threads before they are shown, mailed or marked read:
+    how many posts came after the first, and who wrote the latest. One statement over the
+    member's few unread rows; see fold_replies for why it is not written per post."""
+    where, params = "", []
+    if ids is not None:
+        where, params = f" AND id IN ({', '.join('?' * len(ids))})", ids
+    elif post_ids is not None:
+        where, params = f" AND post_id IN ({', '.join('?' * len(post_ids))})", post_ids
+    if (ids is not None or post_ids is not None) and not params:
+        return
+    await db.execute(
+        f"UPDATE notification SET others = (SELECT COUNT(*) {_FOLDED}),"
+        f" actor_id = COALESCE((SELECT p.author_id {_FOLDED} ORDER BY p.number DESC LIMIT 1),"
+        " actor_id)"
+        f" WHERE user_id = ? AND read_at IS NULL AND kind = 'reply'{where}",
+        False, False, user_id, *params,
+    )  # fmt: skip
 
 
 async def notify_like(post: Post, liker_id: int) -> None:
@@ -490,6 +520,7 @@ async def unread_count(user: Any) -> int:
 
 async def page(user: User, before: int | None = None) -> tuple[list[Notification], int | None]:
     """The member's notifications, newest first, a page at a time (keyset on id)."""
+    await catch_up(user.id)
     query = Notification.filter(user_id=user.id)
     if before:
         query = query.filter(id__lt=before)
@@ -500,6 +531,7 @@ async def page(user: User, before: int | None = None) -> tuple[list[Notification
 
 async def mark_read(user: User, notification_id: int | None = None) -> int:
     """Mark one of the member's notifications read, or all of them."""
+    await catch_up(user.id, ids=None if notification_id is None else [notification_id])
     query = Notification.filter(user_id=user.id, read_at__isnull=True)
     if notification_id is not None:
         query = query.filter(id=notification_id)
@@ -634,6 +666,8 @@ async def mail_due_notifications(limit: int = 200) -> Mailed:
             ):
                 result.skipped += 1
                 continue
+            await catch_up(user.id, ids=[item.id])
+            await item.refresh_from_db(fields=["others", "actor_id"])
             await item.fetch_related("actor", "thread", "post")
             await mail.enqueue(
                 user, "notification", "notification",

@@ -159,9 +159,22 @@ def _check_body(errors: dict[str, str], body: str) -> None:
     check_length(errors, "body", body, minimum=BODY_MIN, maximum=BODY_MAX, label=_("Post"))
 
 
+def _too_fast() -> str:
+    return _("You are posting very fast. Please wait a minute and try again.")
+
+
 async def _check_rate(author: User, errors: dict[str, str]) -> None:
+    """Refuse at once when the member's posts this minute are already at the limit (a read:
+    the post itself is counted by `_count_post`, in its own transaction)."""
+    if await ratelimit.count("post", author.id, 60) >= POSTS_PER_MINUTE:
+        errors["body"] = _too_fast()
+
+
+async def _count_post(author: User) -> None:
+    """Count the post against the member's limit inside its transaction (so it shares the
+    post's one turn at SQLite's write lock); two posts at once past the limit roll back."""
     if await ratelimit.hit("post", author.id, 60) > POSTS_PER_MINUTE:
-        errors["body"] = _("You are posting very fast. Please wait a minute and try again.")
+        raise Invalid({"body": _too_fast()})
 
 
 # --- Screening a new post: duplicates, new members' limits, watched words
@@ -187,21 +200,37 @@ class Screened:
     flag_words: tuple[str, ...]
 
 
-async def is_new_member(author: User) -> bool:
-    """Limits apply until the member has enough approved posts and an old enough account."""
+@dataclass
+class Trust:
+    """How the community's rules for new members apply to a member's next post."""
+
+    # Limits apply (links, mentions, pace) until they have enough approved posts and an old
+    # enough account.
+    new_member: bool
+    # Their post waits for a moderator: one of their first posts (the community's setting).
+    hold: bool
+
+
+async def trust(author: User) -> Trust:
+    """Both answers from one read of the member's approved posts, counted no further than
+    the larger of the two settings."""
     if permissions.is_staff(author):
-        return False
+        return Trust(new_member=False, hold=False)
     community = await site.get_all()
-    if now() - author.created_at < timedelta(days=int(community["trust_days"])):
-        return True
-    needed = int(community["trust_posts"])
-    return await approved_posts(author, needed) < needed
+    needed, held_first = int(community["trust_posts"]), int(community["hold_first_posts"])
+    approved = await approved_posts(author, max(needed, held_first))
+    young = now() - author.created_at < timedelta(days=int(community["trust_days"]))
+    return Trust(new_member=young or approved < needed, hold=approved < held_first)
 
 
 async def approved_posts(author: User, at_most: int) -> int:
     """How many of the member's posts are approved, counting no further than `at_most` (a
     prolific member's posts are not all read to learn they have more than three)."""
-    found = await Post.filter(author_id=author.id, held=False).limit(at_most).values_list("id")
+    if at_most <= 0:
+        return 0
+    found = await db.fetch(
+        "SELECT id FROM post WHERE author_id = ? AND held = ? LIMIT ?", author.id, False, at_most
+    )
     return len(found)
 
 
@@ -223,7 +252,8 @@ async def _screen(
         ).exists()
     ):
         errors["body"] = _("You posted this same text a moment ago.")
-    if not errors and await is_new_member(author):
+    trusted = await trust(author)
+    if not errors and trusted.new_member:
         await _check_new_member(author, kind, body, errors)
     words = await watched_words()
     hold, flag_words = False, []
@@ -244,7 +274,7 @@ async def _screen(
             body = word.pattern.sub(word.replacement, body)
     if errors:
         raise Invalid(errors)
-    return Screened(title, body, hold or await must_hold(author), tuple(flag_words))
+    return Screened(title, body, hold or trusted.hold, tuple(flag_words))
 
 
 async def _check_new_member(author: User, kind: str, body: str, errors: dict[str, str]) -> None:
@@ -365,6 +395,7 @@ async def start_thread(
     html = await _render(body)
     moment = now()
     async with in_transaction():
+        await _count_post(author)
         thread = await Thread.create(
             category=category, author=author, title=title, slug=slugify(title),
             created_at=moment, last_posted_at=moment, last_poster=author, post_count=1,
@@ -420,34 +451,29 @@ async def reply(thread: Thread, author: User, body: str, *, follow_up: bool = Fa
     body, held = screened.body, screened.hold
     html = await _render(body)
     moment = now()
+    # A reply everyone can see moves the thread's other counters in the same statement.
+    counts, params = ([], []) if held else _reply_counts(thread, author, moment)
     async with in_transaction():
+        await _count_post(author)
         # Write first: the counter update takes the row (or SQLite's write) lock, so two
         # replies at once get consecutive numbers.
         [row] = await db.fetch(
-            "UPDATE thread SET post_count = post_count + 1 WHERE id = ? RETURNING post_count",
-            thread.id,
-        )
+            f"UPDATE thread SET {', '.join(['post_count = post_count + 1', *counts])}"
+            " WHERE id = ? RETURNING post_count",
+            *params, thread.id,
+        )  # fmt: skip
         number = row["post_count"]
         post = await Post.create(
             thread=thread, number=number, author=author, body=body, html=html, created_at=moment,
             held=held,
         )  # fmt: skip
         await _after_create(
-            thread, post, screened, lambda t, p: _count_new_reply(t, p, follow_up=follow_up)
-        )
+            thread, post, screened,
+            lambda t, p: _count_new_reply(t, p, follow_up=follow_up, thread_counted=True),
+        )  # fmt: skip
     thread.post_count = number
     post.thread = thread
     return post
-
-
-async def must_hold(author: User) -> bool:
-    """A new member's first posts wait for a moderator (how many: the community's setting)."""
-    if permissions.is_staff(author):
-        return False
-    held_first = int((await site.get_all())["hold_first_posts"])
-    if held_first <= 0:
-        return False
-    return await approved_posts(author, held_first) < held_first
 
 
 async def _count_new_thread(thread: Thread, post: Post, opened_for_member: bool = False) -> None:
@@ -464,29 +490,39 @@ async def _count_new_thread(thread: Thread, post: Post, opened_for_member: bool 
     )  # fmt: skip
 
 
-async def _count_new_reply(thread: Thread, post: Post, follow_up: bool = False) -> None:
-    """Counters, last activity and the event for a reply everyone can now see."""
-    # One statement: the row's old last_posted_at decides both columns (an approved reply
-    # may be older than the latest one).
-    await db.execute(
-        "UPDATE thread SET reply_count = reply_count + 1,"
-        " last_poster_id = CASE WHEN last_posted_at <= ? THEN ? ELSE last_poster_id END,"
-        " last_posted_at = CASE WHEN last_posted_at <= ? THEN ? ELSE last_posted_at END"
-        " WHERE id = ?",
-        post.created_at, post.author_id, post.created_at, post.created_at, thread.id,
-    )  # fmt: skip
+def _reply_counts(thread: Thread, author: User, at: datetime) -> tuple[list[str], list[Any]]:
+    """The thread's columns a reply everyone can see moves (SQL assignments and their
+    parameters). The row's old values decide: its last_posted_at the last poster (an approved
+    reply may be older than the latest one), its first-reply times whether this is the first
+    reply (by staff) to someone else's thread."""
+    counts = [
+        "reply_count = reply_count + 1",
+        "last_poster_id = CASE WHEN last_posted_at <= ? THEN ? ELSE last_poster_id END",
+        "last_posted_at = CASE WHEN last_posted_at <= ? THEN ? ELSE last_posted_at END",
+    ]
+    params: list[Any] = [at, author.id, at, at]
+    if author.id != thread.author_id:
+        firsts = ["first_reply_at"] + (
+            ["first_staff_reply_at"] if permissions.is_staff(author) else []
+        )
+        for column in firsts:
+            counts.append(f"{column} = CASE WHEN {column} IS NULL THEN ? ELSE {column} END")
+            params.append(at)
+    return counts, params
+
+
+async def _count_new_reply(
+    thread: Thread, post: Post, follow_up: bool = False, thread_counted: bool = False
+) -> None:
+    """Counters, last activity and the event for a reply everyone can now see
+    (`thread_counted`: the thread's row has moved already, with the post's number)."""
+    if not thread_counted:
+        counts, params = _reply_counts(thread, post.author, post.created_at)
+        await db.execute(f"UPDATE thread SET {', '.join(counts)} WHERE id = ?", *params, thread.id)
     if thread.tags:
         await tagging.touched(thread.id, post.created_at)
-    await Category.filter(id=thread.category_id).update(post_count=F("post_count") + 1)
-    if post.author_id != thread.author_id:
-        if thread.first_reply_at is None:
-            await Thread.filter(id=thread.id, first_reply_at__isnull=True).update(
-                first_reply_at=post.created_at
-            )
-        if thread.first_staff_reply_at is None and permissions.is_staff(post.author):
-            await Thread.filter(id=thread.id, first_staff_reply_at__isnull=True).update(
-                first_staff_reply_at=post.created_at
-            )
+    await db.execute("UPDATE category SET post_count = post_count + 1 WHERE id = ?",
+                     thread.category_id)  # fmt: skip
     # The listeners get the post and thread in hand (event_post's key) rather than reading
     # them again; none of them reads the counters just updated.
     post.thread = thread

@@ -16,7 +16,7 @@ from datetime import datetime
 from tortoise.expressions import F, Subquery
 from tortoise.transactions import in_transaction
 
-from forum import keyset
+from forum import db, keyset
 from forum.forms import Invalid, check_length
 from forum.i18n import gettext as _
 from forum.text import slugify
@@ -202,9 +202,10 @@ async def count(thread: Thread, change: int) -> None:
 async def touched(thread_id: int, moment: datetime) -> None:
     """The thread's last activity moved to `moment`: its tag rows follow, so tag pages keep
     their order (one UPDATE; call only for a thread with tags)."""
-    await ThreadTag.filter(thread_id=thread_id, last_posted_at__lt=moment).update(
-        last_posted_at=moment
-    )
+    await db.execute(
+        "UPDATE thread_tag SET last_posted_at = ? WHERE thread_id = ? AND last_posted_at < ?",
+        moment, thread_id, moment,
+    )  # fmt: skip
 
 
 # --- A tag's page: its threads by last activity, paged by keyset on thread_tag's index

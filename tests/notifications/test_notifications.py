@@ -4,7 +4,9 @@ from forum.moderation import service as moderation
 from forum.notifications import service
 from forum.notifications.models import MUTED, TRACKING, WATCHING, Notification, ThreadWatch
 from forum.threads import service as threads
+from forum.threads.models import Post
 from tests.conftest import (
+    count_queries,
     general,
     login,
     make_category,
@@ -141,6 +143,43 @@ async def test_posts_while_a_watcher_is_away_fold_into_one_notification(
     [newest] = await Notification.filter(user_id=member.id, read_at__isnull=True)
     await newest.fetch_related("actor", "thread")
     assert service.describe(newest) == "boris replied in “Strap keeps slipping”"
+
+
+async def test_a_folded_notification_counts_only_posts_the_member_can_see_by_others(
+    client, member, other_member, moderator
+):
+    thread = await make_thread(member, title="Strap keeps slipping")
+    await make_reply(thread, other_member, "Tighten the buckle one notch.")
+    held = await make_reply(thread, await make_user("carla"), "Buy my straps!")
+    await Post.filter(id=held.id).update(held=True)  # waiting for a moderator
+    gone = await make_reply(thread, other_member, "Wrong thread, sorry.")
+    await threads.delete_post(await threads.get_post(gone.id), moderator)
+    await make_reply(thread, member, "Thanks, trying it.")  # their own
+    await make_reply(thread, await make_user("dmitri"), "Or the sport band.")
+    await _without_badges(member)
+    await login(client, member)
+    page = (await client.get("/notifications")).text
+    assert "2 new posts in “Strap keeps slipping”, the latest by dmitri" in page
+
+
+async def test_a_post_writes_nothing_for_watchers_already_told_however_many(member):
+    """The watchers with an unread notification for the thread are found in one read and
+    nothing is written for them, so a post costs the same for 2 watchers or 20."""
+    poster = await make_user("poster")
+    costs = []
+    for count in (2, 20):
+        thread = await make_thread(member, title=f"Watched by {count}")
+        for _ in range(count):
+            await service.set_thread_level(await make_user(), thread, WATCHING)
+        await make_reply(thread, poster, f"First news for {count}")  # each watcher is told once
+        assert await Notification.filter(thread_id=thread.id, kind="reply").count() == count + 1
+        with count_queries() as statements:
+            await make_reply(thread, poster, f"More news for {count}")
+        assert await Notification.filter(thread_id=thread.id, kind="reply").count() == count + 1
+        assert not [sql for sql in statements if "notification" in sql.split(" WHERE")[0]
+                    and not sql.startswith("SELECT")], statements  # fmt: skip
+        costs.append(len(statements))
+    assert costs[0] == costs[1], costs
 
 
 async def test_a_mention_is_told_on_its_own_not_folded(member, other_member):

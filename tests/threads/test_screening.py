@@ -59,7 +59,7 @@ async def test_trusted_members_and_staff_have_no_such_limits(database, moderator
     await site.set_value("trust_posts", "3")
     body = "Links: https://a.example https://b.example https://c.example"
     await make_thread(moderator, body=body)
-    assert not await service.is_new_member(moderator)
+    assert not (await service.trust(moderator)).new_member
 
 
 async def test_a_blocked_word_refuses_the_post_and_says_which(member):

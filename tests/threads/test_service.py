@@ -52,6 +52,25 @@ async def test_posting_too_fast_is_refused_with_a_message_for_the_body(member, m
     assert "very fast" in caught.value.errors["body"]
 
 
+async def test_posts_at_once_past_the_limit_are_refused_and_leave_no_gap(
+    member, other_member, monkeypatch
+):
+    """The post is counted in its own transaction: of five sent at once with room for two,
+    two are written, three refused, and the thread's numbering has no hole."""
+    monkeypatch.setattr(service, "POSTS_PER_MINUTE", 2)
+    thread = await make_thread(member)
+    results = await asyncio.gather(
+        *(make_reply(thread, other_member, f"post {n}") for n in range(5)), return_exceptions=True
+    )
+    refused = [r for r in results if isinstance(r, Invalid)]
+    assert len(refused) == 3 and all("very fast" in r.errors["body"] for r in refused)
+    numbers = (
+        await Post.filter(thread_id=thread.id).order_by("number").values_list("number", flat=True)
+    )
+    assert numbers == [1, 2, 3]
+    assert (await Thread.get(id=thread.id)).post_count == 3
+
+
 async def test_editing_keeps_the_previous_text_as_a_revision(member):
     thread = await make_thread(member, title="Original title", body="First text")
     post = await service.get_post((await Post.get(thread_id=thread.id)).id)
