@@ -520,11 +520,15 @@ async def unread_count(user: Any) -> int:
 
 async def page(user: User, before: int | None = None) -> tuple[list[Notification], int | None]:
     """The member's notifications, newest first, a page at a time (keyset on id)."""
-    await catch_up(user.id)
     query = Notification.filter(user_id=user.id)
     if before:
         query = query.filter(id__lt=before)
-    rows = await query.order_by("-id").limit(PAGE_SIZE + 1).select_related("actor", "thread")
+    query = query.order_by("-id").limit(PAGE_SIZE + 1).select_related("actor", "thread")
+    rows = await query
+    # Folded replies on this page, brought up to date first: a write only when there are some.
+    if folded := [row.id for row in rows if row.kind == "reply" and row.read_at is None]:
+        await catch_up(user.id, ids=folded)
+        rows = await query
     more = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
     return rows[:PAGE_SIZE], more
 
