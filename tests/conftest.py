@@ -75,6 +75,16 @@ async def _reset_postgres_schema(url: str) -> None:
         await connection.close()
 
 
+def forget_caches() -> None:
+    """Drop every per-process cache of what a database holds (the community's settings, guests'
+    pages, badges, tag names, the Top rankings): a test's database starts from nothing."""
+    site.forget()
+    pagecache.forget()
+    advocacy.forget_badges()
+    tagging.forget()
+    interests.forget()
+
+
 @pytest.fixture
 async def database(template_database: str, tmp_path: Path, monkeypatch) -> AsyncIterator[str]:
     """A fresh, migrated database holding only the General category and the automatic
@@ -89,12 +99,7 @@ async def database(template_database: str, tmp_path: Path, monkeypatch) -> Async
     monkeypatch.setattr(settings, "data_dir", tmp_path)
     # Argon2 at full strength costs ~50 ms a hash; tests need only a real hash, not a slow one.
     monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=1024))
-    site.forget()
-    pagecache.forget()
-    advocacy.forget_badges()
-    # Per-process caches of what a database holds: tag names and the Top rankings.
-    tagging.forget()
-    interests.forget()
+    forget_caches()
     async with TortoiseContext() as context:
         await context.init(config=db.tortoise_config(url))
         if POSTGRES_URL:

@@ -22,16 +22,12 @@ import httpx
 import pytest
 from tortoise.context import TortoiseContext
 
-from forum import db, pagecache, upgrade
+from forum import db, upgrade
 from forum.accounts.models import User
-from forum.advocacy import service as advocacy
 from forum.app import create_app
-from forum.interests import service as interests
 from forum.settings import settings
-from forum.site import models as site
-from forum.threads import tags as tagging
 from forum.threads.models import Post, Thread
-from tests.conftest import POSTGRES_URL, submit
+from tests.conftest import POSTGRES_URL, forget_caches, submit
 
 FIXTURE = Path(__file__).parent / "fixtures" / "first-release.db"
 OLD_MEMBER, OLD_PASSWORD = "oldtimer", "first release password"
@@ -68,11 +64,7 @@ async def upgraded(tmp_path: Path, monkeypatch) -> AsyncIterator[tuple[dict, dic
     after = _rows(path)
     monkeypatch.setattr(settings, "database_url", url)
     monkeypatch.setattr(settings, "data_dir", tmp_path)
-    site.forget()
-    pagecache.forget()
-    advocacy.forget_badges()
-    tagging.forget()
-    interests.forget()
+    forget_caches()
     async with TortoiseContext() as context:
         await context.init(config=db.tortoise_config(url))
         yield before, after
