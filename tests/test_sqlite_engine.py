@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from tortoise.transactions import in_transaction
 
 from forum import db
 from forum.threads import service as threads
@@ -29,10 +30,15 @@ class OtherProcess:
 
 
 @pytest.fixture
-def other_process(database) -> Iterator[OtherProcess]:
+def sqlite(database) -> str:
     if not database.startswith("sqlite"):
-        pytest.skip("PostgreSQL orders its writers itself")
-    other = OtherProcess(database)
+        pytest.skip("PostgreSQL orders its writers and readers itself")
+    return database
+
+
+@pytest.fixture
+def other_process(sqlite) -> Iterator[OtherProcess]:
+    other = OtherProcess(sqlite)
     yield other
     other.release()
     os.close(other.fd)
@@ -65,3 +71,58 @@ async def test_a_reply_waits_for_the_writer_lock_too_and_is_written_once_it_is_f
     other_process.release()
     post = await asyncio.wait_for(reply, timeout=2)
     assert post.number == 2
+
+
+async def test_pages_are_read_while_a_write_waits_for_another_process(other_process, member):
+    thread = await make_thread(member, title="Readable")
+    other_process.hold()
+    rename = asyncio.create_task(
+        db.execute("UPDATE thread SET title = ? WHERE id = ?", "Renamed", thread.id)
+    )
+    await asyncio.sleep(0.1)
+    # The waiting write holds neither of this process's connections: a reader gets its
+    # answer at once, as it was before the write.
+    found = await asyncio.wait_for(threads.get_thread(thread.id), timeout=1)
+    assert found.title == "Readable"
+    assert not rename.done()
+    other_process.release()
+    await asyncio.wait_for(rename, timeout=2)
+    assert (await threads.get_thread(thread.id)).title == "Renamed"
+
+
+async def test_a_write_given_up_while_it_waits_leaves_the_lock_to_the_next(other_process, member):
+    thread = await make_thread(member)
+    other_process.hold()
+    # A visitor who closes the tab while their reply waits for its turn.
+    given_up = asyncio.create_task(threads.reply(thread, member, "Never mind"))
+    await asyncio.sleep(0.1)
+    given_up.cancel()
+    other_process.release()
+    with pytest.raises(asyncio.CancelledError):
+        await given_up
+    post = await asyncio.wait_for(threads.reply(thread, member, "Still written"), timeout=2)
+    assert post.number == 2
+    [row] = await db.fetch("SELECT COUNT(*) AS n FROM post WHERE thread_id = ?", thread.id)
+    assert row["n"] == 2
+
+
+async def test_a_read_during_this_process_write_turn_sees_what_the_turn_wrote(sqlite, member):
+    """Reads in a process wait for its own write turn to end (every process waits on that
+    turn, so it goes first), then see what it committed."""
+    thread = await make_thread(member, title="Old title")
+    go_on = asyncio.Event()
+
+    async def long_write() -> None:
+        async with in_transaction():
+            await db.execute("UPDATE thread SET title = ? WHERE id = ?", "New title", thread.id)
+            await go_on.wait()
+
+    writing = asyncio.create_task(long_write())
+    await asyncio.sleep(0.05)
+    reading = asyncio.create_task(threads.get_thread(thread.id))
+    await asyncio.sleep(0.1)
+    assert not reading.done()
+    go_on.set()
+    await writing
+    found = await asyncio.wait_for(reading, timeout=2)
+    assert found.title == "New title"
