@@ -4,6 +4,10 @@ A service verb announces what happened with `await record(PostCreated(...))`, in
 transaction. The event is stored as a row, then every listener subscribed to its type runs in the
 same transaction, so the action and its effects (points, notifications, counts) exist together or
 not at all. Lower features never import higher ones; higher ones subscribe here.
+
+A verb that happens often (a reply) may also `prepare` its event before the transaction: the
+listeners' reads that do not depend on the new rows run then, outside SQLite's one writer turn
+that every process waits for.
 """
 
 from __future__ import annotations
@@ -211,6 +215,32 @@ def subscribe(event_type: type[E]) -> Callable[[Callable[[E], Awaitable[None]]],
         return listener
 
     return register
+
+
+Preparer = Callable[..., Awaitable[dict[Any, Any]]]
+_preparers: dict[type[Happened], list[Preparer]] = defaultdict(list)
+
+
+def prepares(event_type: type[Happened]) -> Callable[[Preparer], Preparer]:
+    """Decorator: a function that reads, before the verb's transaction, what the listeners of
+    this event will need (it gets what the verb names in `prepare`), and returns it under
+    shared()'s keys. What it reads may change before the write: use it only where a change
+    in between is as if it came just after, or check it again in the listener."""
+
+    def register(preparer: Preparer) -> Preparer:
+        _preparers[event_type].append(preparer)
+        return preparer
+
+    return register
+
+
+async def prepare(event_type: type[Happened], **subject: Any) -> dict[Any, Any]:
+    """What the preparers of `event_type` read for the verb about to record one: give it to
+    record() as `loaded`."""
+    loaded: dict[Any, Any] = {}
+    for preparer in _preparers[event_type]:
+        loaded.update(await preparer(**subject))
+    return loaded
 
 
 # The stored row of the event whose listeners are running: its id makes an idempotency key,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from forum import events, markup
 from forum.accounts.models import User
@@ -56,20 +57,38 @@ async def new_thread(event: events.ThreadCreated) -> None:
     )  # fmt: skip
 
 
+async def _reply_recipients(
+    thread: Thread, author_id: int, body: str
+) -> tuple[dict[int, str], service.Folded]:
+    """Who hears of a new post in the thread, and how; and the watchers not yet back since the
+    last post, who hear of this one in the same notification."""
+    watching, muted = await service.audience(thread)
+    recipients = {user: "reply" for user in watching}
+    recipients.update(await _addressed(body))
+    recipients = {user: kind for user, kind in recipients.items()
+                  if user not in muted and user != author_id}  # fmt: skip
+    replies = [user for user, kind in recipients.items() if kind == "reply"]
+    return recipients, await service.fold_replies(replies, thread.id)
+
+
+@events.prepares(events.PostCreated)
+async def reply_recipients(thread: Thread, author_id: int, body: str) -> dict[Any, Any]:
+    """Read before the reply's transaction. A watch or mute set meanwhile counts as set just
+    after the post; a notification read meanwhile is checked again (still_folded)."""
+    return {("reply-recipients", thread.id): await _reply_recipients(thread, author_id, body)}
+
+
 @events.subscribe(events.PostCreated)
 async def new_post(event: events.PostCreated) -> None:
     post = await threads.event_post(event.post_id)
     thread = post.thread
-    watching, muted = await service.audience(thread)
-    recipients = {user: "reply" for user in watching}
-    recipients.update(await _addressed(post.body))
-    recipients = {user: kind for user, kind in recipients.items()
-                  if user not in muted and user != post.author_id}  # fmt: skip
-    # A watcher not yet back since the last post hears of this one in the same notification.
-    replies = [user for user, kind in recipients.items() if kind == "reply"]
-    folded = await service.fold_replies(replies, thread.id)
+    recipients, folded = await events.shared(
+        ("reply-recipients", thread.id),
+        lambda: _reply_recipients(thread, post.author_id, post.body),
+    )
+    still = await service.still_folded(folded, thread.id)
     await service.notify(
-        {user: kind for user, kind in recipients.items() if user not in folded},
+        {user: kind for user, kind in recipients.items() if user not in still},
         actor_id=post.author_id, thread_id=thread.id, post_id=post.id, url=f"/p/{post.id}",
     )  # fmt: skip
     await service.watch_as_participant(post.author_id, thread, post.number)

@@ -443,18 +443,31 @@ async def notify(
 # Members per statement when finding who has an unread reply notification already (well under
 # every database's parameter limit).
 FOLD_CHUNK = 5000
+# How long before fold_replies looked a member's "mark read" may have begun and still not
+# have been there to see: it stamps read_at with its own clock before it waits for the write
+# turn (milliseconds, or seconds under a storm; a minute is far past any).
+FOLD_MARGIN = timedelta(minutes=1)
 
 
-async def fold_replies(watchers: Iterable[int], thread_id: int) -> set[int]:
+@dataclass(frozen=True)
+class Folded:
+    """The watchers fold_replies found with an unread "replied in" notification, and when."""
+
+    users: set[int]
+    at: datetime
+
+
+async def fold_replies(watchers: Iterable[int], thread_id: int) -> Folded:
     """The watchers a new post folds into an unread "replied in" notification for the thread
     ("5 new posts in …, the latest by Ana"), as the best forums do: those who have one.
 
     Nothing is written for them: how many posts and whose the latest is are worked out from
     the thread when the member next sees the notification (`catch_up`). A post in a thread
     hundreds watch then costs one read of an index, not a write per watcher; only those back
-    since the last post get a new row, which keeps its link to their first unread post."""
+    since the last post get a new row, which keeps its link to their first unread post.
+    The read may come before the post's transaction: see still_folded."""
     watchers = list(watchers)
-    folded: set[int] = set()
+    folded = Folded(set(), now())
     for start in range(0, len(watchers), FOLD_CHUNK):
         chunk = watchers[start : start + FOLD_CHUNK]
         rows = await db.fetch(
@@ -462,8 +475,25 @@ async def fold_replies(watchers: Iterable[int], thread_id: int) -> set[int]:
             f" AND kind = 'reply' AND user_id IN ({', '.join('?' * len(chunk))})",
             thread_id, *chunk,
         )  # fmt: skip
-        folded.update(row["user_id"] for row in rows)
+        folded.users.update(row["user_id"] for row in rows)
     return folded
+
+
+async def still_folded(folded: Folded, thread_id: int) -> set[int]:
+    """Of the watchers fold_replies found, those who still have an unread "replied in"
+    notification for the thread. Call it in the post's transaction: one who read theirs since
+    must get a new one, or they would never hear of this post. One read of the thread's rows
+    read since (a few), not one per watcher."""
+    if not folded.users:
+        return set()
+    rows = await db.fetch(
+        "SELECT DISTINCT r.user_id FROM notification r WHERE r.thread_id = ? AND r.read_at >= ?"
+        " AND r.kind = 'reply' AND NOT EXISTS (SELECT 1 FROM notification u"
+        " WHERE u.thread_id = r.thread_id AND u.read_at IS NULL AND u.kind = 'reply'"
+        " AND u.user_id = r.user_id)",
+        thread_id, folded.at - FOLD_MARGIN,
+    )  # fmt: skip
+    return folded.users - {row["user_id"] for row in rows}
 
 
 # The posts folded into a reply notification: those everyone can see after its own, by others.

@@ -453,6 +453,9 @@ async def reply(thread: Thread, author: User, body: str, *, follow_up: bool = Fa
     moment = now()
     # A reply everyone can see moves the thread's other counters in the same statement.
     counts, params = ([], []) if held else _reply_counts(thread, author, moment)
+    loaded = {} if held else await events.prepare(
+        events.PostCreated, thread=thread, author_id=author.id, body=body
+    )  # fmt: skip
     async with in_transaction():
         await _count_post(author)
         # Write first: the counter update takes the row (or SQLite's write) lock, so two
@@ -469,7 +472,7 @@ async def reply(thread: Thread, author: User, body: str, *, follow_up: bool = Fa
         )  # fmt: skip
         await _after_create(
             thread, post, screened,
-            lambda t, p: _count_new_reply(t, p, follow_up=follow_up, thread_counted=True),
+            lambda t, p: _count_new_reply(t, p, follow_up, thread_counted=True, loaded=loaded),
         )  # fmt: skip
     thread.post_count = number
     post.thread = thread
@@ -512,10 +515,12 @@ def _reply_counts(thread: Thread, author: User, at: datetime) -> tuple[list[str]
 
 
 async def _count_new_reply(
-    thread: Thread, post: Post, follow_up: bool = False, thread_counted: bool = False
-) -> None:
+    thread: Thread, post: Post, follow_up: bool = False, thread_counted: bool = False,
+    loaded: dict[Any, Any] | None = None,
+) -> None:  # fmt: skip
     """Counters, last activity and the event for a reply everyone can now see
-    (`thread_counted`: the thread's row has moved already, with the post's number)."""
+    (`thread_counted`: the thread's row has moved already, with the post's number; `loaded`:
+    what events.prepare read for its listeners)."""
     if not thread_counted:
         counts, params = _reply_counts(thread, post.author, post.created_at)
         await db.execute(f"UPDATE thread SET {', '.join(counts)} WHERE id = ?", *params, thread.id)
@@ -534,7 +539,7 @@ async def _count_new_reply(
             number=post.number,
             follow_up=follow_up,
         ),
-        loaded={("post", post.id): post},
+        loaded={**(loaded or {}), ("post", post.id): post},
     )
 
 

@@ -1,5 +1,6 @@
 """In-app notifications: who is told what, batching, watching levels, reading and preferences."""
 
+from forum import events
 from forum.moderation import service as moderation
 from forum.notifications import service
 from forum.notifications.models import MUTED, TRACKING, WATCHING, Notification, ThreadWatch
@@ -180,6 +181,27 @@ async def test_a_post_writes_nothing_for_watchers_already_told_however_many(memb
                     and not sql.startswith("SELECT")], statements  # fmt: skip
         costs.append(len(statements))
     assert costs[0] == costs[1], costs
+
+
+async def test_a_watcher_who_reads_while_a_reply_is_being_written_still_hears_of_it(
+    member, other_member, monkeypatch
+):
+    """Who is told of a reply is read before its write turn. A watcher whose notification
+    counted as unread then, and who read it before the reply was written, is told anew."""
+    thread = await make_thread(member, title="Battery drains overnight")
+    await make_reply(thread, other_member, "Turn off the always-on display.")
+    await _without_badges(member)
+    prepare = events.prepare
+
+    async def member_reads_meanwhile(*args, **kwargs):
+        prepared = await prepare(*args, **kwargs)
+        await service.mark_read(member)  # between the reads and the write
+        return prepared
+
+    monkeypatch.setattr(events, "prepare", member_reads_meanwhile)
+    news = await make_reply(thread, other_member, "And the raise-to-wake gesture.")
+    [unread] = await Notification.filter(user_id=member.id, read_at__isnull=True)
+    assert (unread.kind, unread.post_id) == ("reply", news.id)
 
 
 async def test_a_mention_is_told_on_its_own_not_folded(member, other_member):
