@@ -81,7 +81,8 @@ class ThreadWatch(Model):
     class Meta:
         table = "thread_watch"
         unique_together = (("user", "thread"),)
-        indexes = (("thread_id", "level"),)
+        # A new post's audience reads its watchers from this index alone (user_id in it).
+        indexes = (("thread_id", "level", "user_id"),)
 
 
 class CategoryWatch(Model):
@@ -97,7 +98,7 @@ class CategoryWatch(Model):
     class Meta:
         table = "category_watch"
         unique_together = (("user", "category"),)
-        indexes = (("category_id", "level"),)
+        indexes = (("category_id", "level", "user_id"),)  # as ThreadWatch's
 
 
 # A member's level for a tag, as for a category: following a tag (tracking or watching)
