@@ -11,7 +11,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from forum import pagecache, permissions, web
+from forum import db, pagecache, permissions, web
 from forum.settings import settings
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -148,7 +148,9 @@ class SessionMiddleware:
         # writes, so the next request reads the session again.
         session = await pagecache.shared(
             scope, ("session", found),
-            lambda: Session.filter(id=found).select_related("user").first(),
+            lambda: db.first_by(
+                "session", lambda id: Session.filter(id=id).select_related("user"), found
+            ),
         )  # fmt: skip
         now = datetime.now(UTC)
         if session is None or session.last_seen_at < now - timedelta(days=SESSION_DAYS):

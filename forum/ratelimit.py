@@ -29,8 +29,8 @@ def _key(name: str, who: str | int, window: int) -> tuple[str, int]:
 async def count(name: str, who: str | int, window: int) -> int:
     """How many times `name` was hit by `who` in the current window of `window` seconds."""
     key, _ = _key(name, who, window)
-    row = await RateCounter.filter(key=key).first()
-    return row.count if row else 0
+    rows = await db.fetch("SELECT count FROM rate_counter WHERE key = ?", key)
+    return rows[0]["count"] if rows else 0
 
 
 async def hit(name: str, who: str | int, window: int) -> int:

@@ -240,17 +240,13 @@ async def _screen(
     """Check a new thread or reply before it is written; add errors for what is refused."""
     if not errors:
         await _check_rate(author, errors)
-    if (
-        not errors
-        and await Post.filter(
-            # Held or not: "held IN" lets the (author, held, created_at) index read only the
-            # window, not every post the member ever wrote.
-            author_id=author.id,
-            held__in=[False, True],
-            created_at__gte=now() - DUPLICATE_WINDOW,
-            body=body,
-        ).exists()
-    ):
+    if not errors and await db.fetch(
+        # Held or not: "held IN" lets the (author, held, created_at) index read only the
+        # window, not every post the member ever wrote.
+        "SELECT 1 FROM post WHERE author_id = ? AND held IN (?, ?) AND created_at >= ?"
+        " AND body = ? LIMIT 1",
+        author.id, False, True, now() - DUPLICATE_WINDOW, body,
+    ):  # fmt: skip
         errors["body"] = _("You posted this same text a moment ago.")
     trusted = await trust(author)
     if not errors and trusted.new_member:
@@ -934,10 +930,18 @@ async def _close_gaps(thread: Thread) -> None:
 
 
 async def get_thread(thread_id: int, *, with_deleted: bool = False) -> Thread | None:
-    query = Thread.filter(id=thread_id)
-    if not with_deleted:
-        query = query.filter(deleted_at__isnull=True)
-    return await query.select_related("category", "author").first()
+    if with_deleted:
+        return await db.first_by(
+            "thread", lambda id: Thread.filter(id=id).select_related("category", "author"),
+            thread_id,
+        )  # fmt: skip
+    return await db.first_by(
+        "visible thread",
+        lambda id: Thread.filter(id=id, deleted_at__isnull=True).select_related(
+            "category", "author"
+        ),
+        thread_id,
+    )
 
 
 async def merged_into(thread_id: int) -> int | None:
