@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
@@ -109,9 +110,10 @@ class SessionMiddleware:
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
-                if unsafe:
+                if unsafe and pagecache.bump_owed():
                     # The write has committed: guests' cached pages are out of date. Before the
-                    # answer leaves, so the page it leads to is never an old copy.
+                    # answer leaves, so the page it leads to is never an old copy. (Not again
+                    # when the write moved the version itself: pagecache.writing.)
                     await pagecache.bump()
                 headers = MutableHeaders(scope=message)
                 # Pages differ by the reader's session and language.
@@ -122,7 +124,8 @@ class SessionMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_cookie)
+            with pagecache.counting_writes() if unsafe else contextlib.nullcontext():
+                await self.app(scope, receive, send_with_cookie)
         except Exception:
             if unsafe:  # a failed request may still have written something
                 await pagecache.bump()

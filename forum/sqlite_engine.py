@@ -49,6 +49,13 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "
 _writing: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_writing", default=False)
 
 
+# Write turns taken in this context, counted for whoever set it (the session middleware, per
+# request: see pagecache.writing). A list, so tasks the context starts add to the same count.
+turns: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "sqlite_turns", default=None
+)
+
+
 def _is_write(query: str) -> bool:
     return query.lstrip()[:7].upper().startswith(_WRITES)
 
@@ -70,6 +77,8 @@ class WriterLock:
             await self._turn.wait()
 
     async def acquire(self) -> None:
+        if (counted := turns.get()) is not None:
+            counted[0] += 1
         await self._local.acquire()
         try:
             if self._fd is None:  # opened on first use, and again after close()
@@ -283,3 +292,9 @@ class ImmediateSqliteClient(SqliteClient):
 
 
 client_class = ImmediateSqliteClient
+
+
+def counts_turns(connection: Any) -> bool:
+    """Whether `turns` sees every write made through this connection: a database file's
+    client, not one in-memory, nor a transaction already open on it."""
+    return isinstance(connection, ImmediateSqliteClient) and connection.writer is not None

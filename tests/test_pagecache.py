@@ -7,7 +7,7 @@ import gzip
 import httpx
 import pytest
 
-from forum import db, pagecache
+from forum import db, pagecache, sqlite_engine
 from forum.threads import service as threads
 from forum.threads.models import Thread
 from tests.conftest import count_queries, login, make_reply, make_thread, submit
@@ -47,6 +47,40 @@ async def test_a_reply_posted_in_the_browser_shows_to_guests_at_once(
     after = await client.get(thread.url, headers={"if-none-match": before.headers["etag"]})
     assert after.status_code == 200 and "Fresh words from a member" in after.text
     assert after.headers["etag"] != before.headers["etag"]
+
+
+async def test_a_reply_moves_the_version_once_and_on_sqlite_in_its_own_write_turn(
+    member_client, member, other_member, monkeypatch
+):
+    thread = await make_thread(member)
+    await login(member_client, other_member)
+    turns = []
+    acquire = sqlite_engine.WriterLock.acquire
+
+    async def counted(self) -> None:
+        turns.append(1)
+        await acquire(self)
+
+    monkeypatch.setattr(sqlite_engine.WriterLock, "acquire", counted)
+    with count_queries() as statements:
+        posted = await submit(member_client, f"/t/{thread.id}/reply", {"body": "One turn"})
+    assert posted.status_code == 303
+    assert len([sql for sql in statements if sql.startswith("UPDATE content_version")]) == 1
+    if db.dialect() == "sqlite":
+        assert len(turns) == 1  # the reply's transaction, which also moved the version
+
+
+async def test_a_request_that_writes_after_moving_the_version_still_bumps(database):
+    """pagecache.writing spares the middleware's bump only when nothing was written after it."""
+    sqlite = db.dialect() == "sqlite"
+    with pagecache.counting_writes():
+        assert pagecache.bump_owed()
+        async with pagecache.writing():
+            await db.execute("UPDATE content_version SET value = value WHERE id = 1")
+        assert pagecache.bump_owed() is not sqlite  # on PostgreSQL the middleware bumps
+        await db.execute("UPDATE category SET name = name")
+        assert pagecache.bump_owed()
+    assert pagecache.bump_owed()  # outside a request: always
 
 
 async def test_a_write_from_another_process_retires_every_cached_page(client, member):

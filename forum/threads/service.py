@@ -15,7 +15,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from forum import db, events, keyset, markup, permissions, ratelimit
+from forum import db, events, keyset, markup, pagecache, permissions, ratelimit
 from forum.accounts.models import User
 from forum.forms import Invalid, check_length, integer, required_length
 from forum.i18n import gettext as _
@@ -390,7 +390,7 @@ async def start_thread(
     title, body, held = screened.title, screened.body, screened.hold
     html = await _render(body)
     moment = now()
-    async with in_transaction():
+    async with pagecache.writing():
         await _count_post(author)
         thread = await Thread.create(
             category=category, author=author, title=title, slug=slugify(title),
@@ -452,7 +452,7 @@ async def reply(thread: Thread, author: User, body: str, *, follow_up: bool = Fa
     loaded = {} if held else await events.prepare(
         events.PostCreated, thread=thread, author_id=author.id, body=body
     )  # fmt: skip
-    async with in_transaction():
+    async with pagecache.writing():
         await _count_post(author)
         # Write first: the counter update takes the row (or SQLite's write) lock, so two
         # replies at once get consecutive numbers.
