@@ -152,7 +152,7 @@ class SessionMiddleware:
         session = await pagecache.shared(
             scope, ("session", found),
             lambda: db.first_by(
-                "session", lambda id: Session.filter(id=id).select_related("user"), found
+                "session", lambda key: Session.filter(id=key).select_related("user"), found
             ),
         )  # fmt: skip
         now = datetime.now(UTC)

@@ -932,12 +932,12 @@ async def _close_gaps(thread: Thread) -> None:
 async def get_thread(thread_id: int, *, with_deleted: bool = False) -> Thread | None:
     if with_deleted:
         return await db.first_by(
-            "thread", lambda id: Thread.filter(id=id).select_related("category", "author"),
+            "thread", lambda key: Thread.filter(id=key).select_related("category", "author"),
             thread_id,
         )  # fmt: skip
     return await db.first_by(
         "visible thread",
-        lambda id: Thread.filter(id=id, deleted_at__isnull=True).select_related(
+        lambda key: Thread.filter(id=key, deleted_at__isnull=True).select_related(
             "category", "author"
         ),
         thread_id,

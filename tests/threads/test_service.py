@@ -3,6 +3,7 @@
 import asyncio
 
 import pytest
+from tortoise.transactions import in_transaction
 
 from forum import events
 from forum.forms import Invalid
@@ -105,6 +106,24 @@ async def test_deleting_the_opening_post_deletes_the_thread(member):
     await service.delete_post(first, member)
     assert await service.get_thread(thread.id) is None
     assert (await general()).thread_count == 0
+
+
+async def test_threads_read_by_id_are_each_their_own_and_current_inside_a_write(
+    member, other_member
+):
+    """get_thread's SQL is built once per process (db.first_by) and run with each id."""
+    first = await make_thread(member, title="First of two")
+    second = await make_thread(other_member, title="Second of two")
+    found = [await service.get_thread(thread.id) for thread in (first, second, first)]
+    assert [(t.title, t.author.username, t.category.slug) for t in found] == [
+        ("First of two", member.username, "general"),
+        ("Second of two", other_member.username, "general"),
+        ("First of two", member.username, "general"),
+    ]
+    assert await service.get_thread(second.id + 1000) is None
+    async with in_transaction():
+        await Thread.filter(id=second.id).update(title="Renamed in a write")
+        assert (await service.get_thread(second.id)).title == "Renamed in a write"
 
 
 async def test_a_member_likes_a_post_once_and_can_take_it_back(member, other_member):
