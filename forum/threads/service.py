@@ -953,10 +953,16 @@ async def merged_into(thread_id: int) -> int | None:
 
 
 async def get_post(post_id: int, *, with_deleted: bool = False) -> Post | None:
-    query = Post.filter(id=post_id)
-    if not with_deleted:
-        query = query.filter(thread__deleted_at__isnull=True)
-    return await query.select_related("thread", "thread__category", "author").first()
+    related = ("thread", "thread__category", "author")
+    if with_deleted:
+        return await db.first_by(
+            "post", lambda key: Post.filter(id=key).select_related(*related), post_id
+        )
+    return await db.first_by(
+        "post in a visible thread",
+        lambda key: Post.filter(id=key, thread__deleted_at__isnull=True).select_related(*related),
+        post_id,
+    )
 
 
 @dataclass
