@@ -243,8 +243,8 @@ class ImmediateSqliteClient(SqliteClient):
         return ImmediateTransactionContext(ImmediateTransactionWrapper(self), self._lock)
 
     def acquire_connection(self) -> ConnectionWrapper:
-        if _writing.get() or self.writer is None:
-            return _WriteConnection(self._lock, self, self.writer if _writing.get() else None)
+        if _writing.get() or self.writer is None:  # in memory: the one connection, no lock
+            return _WriteConnection(self._lock, self, self.writer)
         return _ReadConnection(self._read_lock, self)
 
     async def execute_insert(self, query: str, values: list) -> int:

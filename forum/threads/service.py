@@ -930,16 +930,10 @@ async def _close_gaps(thread: Thread) -> None:
 
 
 async def get_thread(thread_id: int, *, with_deleted: bool = False) -> Thread | None:
-    if with_deleted:
-        return await db.first_by(
-            "thread", lambda key: Thread.filter(id=key).select_related("category", "author"),
-            thread_id,
-        )  # fmt: skip
+    visible = {} if with_deleted else {"deleted_at__isnull": True}
     return await db.first_by(
-        "visible thread",
-        lambda key: Thread.filter(id=key, deleted_at__isnull=True).select_related(
-            "category", "author"
-        ),
+        "thread" if with_deleted else "visible thread",
+        lambda key: Thread.filter(id=key, **visible).select_related("category", "author"),
         thread_id,
     )
 
@@ -953,14 +947,12 @@ async def merged_into(thread_id: int) -> int | None:
 
 
 async def get_post(post_id: int, *, with_deleted: bool = False) -> Post | None:
-    related = ("thread", "thread__category", "author")
-    if with_deleted:
-        return await db.first_by(
-            "post", lambda key: Post.filter(id=key).select_related(*related), post_id
-        )
+    visible = {} if with_deleted else {"thread__deleted_at__isnull": True}
     return await db.first_by(
-        "post in a visible thread",
-        lambda key: Post.filter(id=key, thread__deleted_at__isnull=True).select_related(*related),
+        "post" if with_deleted else "post in a visible thread",
+        lambda key: Post.filter(id=key, **visible).select_related(
+            "thread", "thread__category", "author"
+        ),
         post_id,
     )
 
