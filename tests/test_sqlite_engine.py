@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -126,3 +127,49 @@ async def test_a_read_during_this_process_write_turn_sees_what_the_turn_wrote(sq
     await writing
     found = await asyncio.wait_for(reading, timeout=2)
     assert found.title == "New title"
+
+
+class Ticker:
+    """Other work of the process (another request's page being rendered): counts the times
+    the event loop comes round to it."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            self.ticks += 1
+            await asyncio.sleep(0)
+
+
+async def test_a_short_write_turn_runs_through_without_the_process_other_work(sqlite, member):
+    """Every process waits on a write turn, so the statements of a short one run on without
+    handing the event loop to other work in between (a reply's turn stays short)."""
+    thread = await make_thread(member)
+    ticker = Ticker()
+    await asyncio.sleep(0)
+    try:
+        async with in_transaction():
+            before = ticker.ticks
+            for n in range(5):
+                await db.execute("UPDATE thread SET view_count = ? WHERE id = ?", n, thread.id)
+            assert ticker.ticks == before
+    finally:
+        ticker.task.cancel()
+
+
+async def test_a_long_transaction_lets_the_process_other_work_run_meanwhile(sqlite, member):
+    thread = await make_thread(member)
+    ticker = Ticker()
+    await asyncio.sleep(0)
+    try:
+        async with in_transaction():
+            before = ticker.ticks
+            started = time.monotonic()
+            while time.monotonic() - started < 0.1:
+                await db.execute("UPDATE thread SET view_count = view_count + 1 WHERE id = ?",
+                                 thread.id)  # fmt: skip
+            assert ticker.ticks > before
+    finally:
+        ticker.task.cancel()
