@@ -22,6 +22,11 @@ The writing connection runs its statements on the event loop's thread, not aiosq
 all run within a write turn, where handing each to a thread and back, and waiting for the
 loop to come round to its result, made up most of the turn (a reply's went from 4.4 to 2.6
 ms). A long transaction still lets the loop run other work every few milliseconds.
+
+The WAL is copied back into the database (checkpointed) by a thread of each process, on a
+connection of its own, rather than by whichever commit crosses SQLite's limit: that copy and
+its fsync took up to a second, in the write turn every process waits on, and now on the event
+loop's thread. The commit-time checkpoint stays as a safety net, at a much larger WAL.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import contextvars
 import fcntl
 import os
 import sqlite3
+import threading
 import time
 from typing import Any
 
@@ -65,6 +71,12 @@ turns: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
 # How long the writing connection may keep the event loop to itself (seconds) before it lets
 # the loop's other work run: one long transaction must not freeze the process.
 _YIELD_EVERY = 0.01
+
+
+# How often the checkpoint thread looks at the WAL (seconds), and the size (bytes) at which it
+# copies it back. A passive checkpoint never waits for, nor holds up, readers or writers.
+CHECKPOINT_EVERY = 0.1
+CHECKPOINT_AT = 4 << 20
 
 
 def _is_write(query: str) -> bool:
@@ -136,6 +148,35 @@ class WriterLock:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+class Checkpointer:
+    """A thread that copies the WAL back into the database whenever it has grown past
+    CHECKPOINT_AT. The servers' processes each run one; when two try at once, SQLite lets one
+    do it and the other skips that round."""
+
+    def __init__(self, database: str) -> None:
+        self._database = database
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        connection = sqlite3.connect(self._database, isolation_level=None)
+        try:
+            connection.execute("PRAGMA busy_timeout = 0")
+            while not self._stop.wait(CHECKPOINT_EVERY):
+                try:
+                    if os.path.getsize(f"{self._database}-wal") >= CHECKPOINT_AT:
+                        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except (OSError, sqlite3.Error):
+                    pass  # no WAL yet, or another checkpoint under way: look again later
+        finally:
+            connection.close()
+
+    async def stop(self) -> None:
+        self._stop.set()
+        await asyncio.to_thread(self._thread.join)
 
 
 class _WriteConnection(ConnectionWrapper):
@@ -255,6 +296,7 @@ class ImmediateSqliteClient(SqliteClient):
         self.writer: WriterLock | None = None if memory else WriterLock(file_path)
         self.reader: aiosqlite.Connection | None = None
         self._read_lock = asyncio.Lock()
+        self._checkpointer: Checkpointer | None = None
 
     async def create_connection(self, with_db: bool) -> None:
         if self.writer is None:
@@ -274,6 +316,8 @@ class ImmediateSqliteClient(SqliteClient):
                 lambda connect: aiosqlite.Connection(connect, iter_chunk_size=64),
                 {**settings, "query_only": "ON"},
             )
+        if self._checkpointer is None:
+            self._checkpointer = Checkpointer(self.filename)
 
     async def _open(self, connection: Any, pragmas: dict[str, Any]) -> aiosqlite.Connection:
         """A connection to the database file, rows as sqlite3.Row, set up with `pragmas`."""
@@ -336,6 +380,9 @@ class ImmediateSqliteClient(SqliteClient):
         if self.reader is not None:
             await self.reader.close()
             self.reader = None
+        if self._checkpointer is not None:
+            await self._checkpointer.stop()
+            self._checkpointer = None
         if self.writer is not None:
             self.writer.close()
 

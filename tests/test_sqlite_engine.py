@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
+import sqlite3
 import time
 from collections.abc import Iterator
 
 import pytest
 from tortoise.transactions import in_transaction
 
-from forum import db
+from forum import db, sqlite_engine
 from forum.threads import service as threads
 from tests.conftest import make_thread
 
@@ -173,3 +174,27 @@ async def test_a_long_transaction_lets_the_process_other_work_run_meanwhile(sqli
             assert ticker.ticks > before
     finally:
         ticker.task.cancel()
+
+
+async def test_a_write_reaches_the_database_file_without_a_commit_copying_it_back(
+    sqlite, member, monkeypatch
+):
+    """The WAL is copied back into the database by each process's checkpoint thread, not by
+    the commit that happens to cross SQLite's limit (far off here)."""
+    monkeypatch.setattr(sqlite_engine, "CHECKPOINT_AT", 0)
+    thread = await make_thread(member, title="Copied back")
+    # The database file alone, as if the WAL beside it did not exist.
+    path = sqlite.removeprefix("sqlite://")
+    found: list = []
+    deadline = time.monotonic() + 5
+    while not found and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        file_only = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+        try:
+            found = file_only.execute("SELECT title FROM thread WHERE id = ?", (thread.id,))
+            found = found.fetchall()
+        except sqlite3.DatabaseError:
+            found = []  # read halfway through a copy: look again
+        finally:
+            file_only.close()
+    assert found == [("Copied back",)]
