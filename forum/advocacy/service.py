@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from tortoise.expressions import F
 from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
@@ -162,21 +161,18 @@ async def book(
     if not points:
         await standing(user_id)
         return entry
-    # One statement moves the total and reads back what settling the tier needs.
-    moved = await db.fetch(
-        "UPDATE standing SET points = points + ? WHERE user_id = ?"
+    # One statement moves the total (starting the member's standing with their first points)
+    # and reads back what settling the tier needs.
+    [found] = await db.fetch(
+        "INSERT INTO standing (user_id, points, accepted_answers, tier, hidden_from_board)"
+        " VALUES (?, ?, 0, '', ?) ON CONFLICT (user_id)"
+        " DO UPDATE SET points = standing.points + excluded.points"
         " RETURNING id, points, tier, below_since",
-        points, user_id,
+        user_id, points, False,
     )  # fmt: skip
-    if moved:
-        found = moved[0]
-        row = Standing(id=found["id"], user_id=user_id, points=found["points"], tier=found["tier"])
-        # settle_tier only asks whether a grace period runs.
-        row.below_since = at if found["below_since"] is not None else None
-    else:  # the member's first points
-        row = await standing(user_id)
-        await Standing.filter(id=row.id).update(points=F("points") + points)
-        row.points += points
+    row = Standing(id=found["id"], user_id=user_id, points=found["points"], tier=found["tier"])
+    # settle_tier only asks whether a grace period runs.
+    row.below_since = at if found["below_since"] is not None else None
     await settle_tier(row, at)
     return entry
 
@@ -326,7 +322,10 @@ async def settle_tier(row: Standing, at: datetime) -> None:
 
 async def _set_tier(row: Standing, tier: str, at: datetime) -> None:
     row.tier, row.tier_since, row.below_since = tier, at, None
-    await Standing.filter(id=row.id).update(tier=tier, tier_since=at, below_since=None)
+    await db.execute(
+        "UPDATE standing SET tier = ?, tier_since = ?, below_since = NULL WHERE id = ?",
+        tier, at, row.id,
+    )  # fmt: skip
 
 
 async def demote_after_grace(at: datetime | None = None) -> int:

@@ -57,10 +57,11 @@ class Notification(Model):
 
     class Meta:
         table = "notification"
-        # A new post finds its watchers' unread replies to fold into from this index alone.
+        # A new post finds its watchers' unread replies to fold into from the thread's index
+        # alone. One index by member: each serves every member's page and unread count, and
+        # a post that tells hundreds writes one of its pages per member told.
         indexes = (
             ("user_id", "read_at"),
-            ("user_id", "created_at"),
             ("thread_id", "read_at", "kind", "user_id"),
         )
 

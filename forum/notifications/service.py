@@ -77,9 +77,10 @@ def now() -> datetime:
 # --- Preferences
 
 
-def channel(preference: Preference | None, topic: str) -> str:
-    """How the member hears about a topic: "email" (and in the forum), "app" or "off"."""
-    chosen = preference.channels.get(topic) if preference else None
+def channel(channels: dict[str, str] | None, topic: str) -> str:
+    """How the member hears about a topic, given their chosen channels (None: none chosen):
+    "email" (and in the forum), "app" or "off"."""
+    chosen = channels.get(topic) if channels else None
     if chosen in CHANNELS:
         return chosen
     return "email" if topic in EMAIL_BY_DEFAULT else "app"
@@ -97,7 +98,7 @@ async def update_preferences(user: User, form: dict[str, str]) -> Preference:
     for topic in TOPICS:
         value = form.get(f"topic_{topic}", "")
         allowed = ("email", "app") if topic in CANNOT_SWITCH_OFF else CHANNELS
-        channels[topic] = value if value in allowed else channel(row, topic)
+        channels[topic] = value if value in allowed else channel(row.channels, topic)
     digest = form.get("digest", "")
     if digest not in DIGESTS:
         raise Invalid({"digest": _("Choose how often to get the digest.")})
@@ -418,13 +419,24 @@ async def notify(
     recipients = {user: kind for user, kind in recipients.items() if user != actor_id}
     if not recipients:
         return 0
-    preferences = {
-        row.user_id: row for row in await Preference.filter(user_id__in=list(recipients))
-    }
+    # Only the channels, as plain rows: a post in a watched category may tell hundreds.
+    chosen: dict[int, Any] = {}
+    members = list(recipients)
+    for start in range(0, len(members), FOLD_CHUNK):
+        chunk = members[start : start + FOLD_CHUNK]
+        for row in await db.fetch(
+            "SELECT user_id, channels FROM notification_preference"
+            f" WHERE user_id IN ({', '.join('?' * len(chunk))})",
+            *chunk,
+        ):
+            chosen[row["user_id"]] = row["channels"]
     moment = now()
     rows = []
     for user_id, kind in recipients.items():
-        how = channel(preferences.get(user_id), KIND_TOPIC[kind])
+        channels = chosen.get(user_id)
+        if isinstance(channels, str):  # JSON text, as SQLite and asyncpg give it
+            channels = json.loads(channels)
+        how = channel(channels, KIND_TOPIC[kind])
         if how == "off":
             continue
         email_due = moment + EMAIL_DELAY if how == "email" else None
@@ -440,8 +452,8 @@ async def notify(
     return len(rows)
 
 
-# Members per statement when finding who has an unread reply notification already (well under
-# every database's parameter limit).
+# Members per statement when reading rows of many at once, such as who has an unread reply
+# notification already (well under every database's parameter limit).
 FOLD_CHUNK = 5000
 # How long before fold_replies looked a member's "mark read" may have begun and still not
 # have been there to see: it stamps read_at with its own clock before it waits for the write

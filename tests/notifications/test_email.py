@@ -157,7 +157,7 @@ async def test_a_reply_is_mailed_after_the_delay_with_an_unsubscribe_link(
     response = await anonymous.post(unsubscribe.removeprefix("http://127.0.0.1:8000"),
                                      data={"List-Unsubscribe": "One-Click"})  # fmt: skip
     assert response.status_code == 200
-    assert service.channel(await service.preference(member), "reply") == "app"
+    assert service.channel((await service.preference(member)).channels, "reply") == "app"
     await make_reply(thread, other_member, "Did it work?")
     await _due_now()
     assert (await service.mail_due_notifications()).sent == 0

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from forum import pagecache
+from forum import db, pagecache, sqlite_engine
 from forum.accounts import service as accounts
 from forum.accounts.models import Session, User
 from forum.moderation import service as moderation
@@ -64,6 +64,32 @@ async def test_a_request_after_an_hour_away_starts_a_new_visit_once(client, memb
     await Session.filter(user_id=member.id).update(last_seen_at=later)
     await client.get("/")
     assert (await User.get(id=member.id)).previous_seen_at == away
+
+
+async def test_a_session_seen_again_is_written_in_one_turn_at_the_write_lock(
+    client, member, monkeypatch
+):
+    """A member back after five minutes has their session and their visit written together:
+    on SQLite every process waits on each write turn."""
+    await login(client, member)
+    away = _now() - timedelta(minutes=10)
+    await Session.filter(user_id=member.id).update(last_seen_at=away)
+    pagecache.forget()  # the session as the database now has it
+    turns = []
+    acquire = sqlite_engine.WriterLock.acquire
+
+    async def counted(self) -> None:
+        turns.append(1)
+        await acquire(self)
+
+    monkeypatch.setattr(sqlite_engine.WriterLock, "acquire", counted)
+    with count_queries() as statements:
+        await client.get("/categories")
+    updates = [sql for sql in statements if sql.lstrip().upper().startswith("UPDATE")]
+    assert len(updates) == 2  # the session and the member
+    assert _now() - (await Session.get(user_id=member.id)).last_seen_at < timedelta(minutes=1)
+    if db.dialect() == "sqlite":
+        assert len(turns) == 1
 
 
 async def test_an_ordinary_request_spends_no_query_on_visits(client, member):
