@@ -24,10 +24,11 @@ from forum.accounts.models import User  # noqa: E402
 from forum.settings import settings  # noqa: E402
 from forum.site import models as site  # noqa: E402
 from forum.threads.models import POSTS_PER_PAGE, Category, Thread  # noqa: E402
+from forum.threads.service import POSTS_PER_MINUTE  # noqa: E402
 
 # The deep page: page 250 of a thread of 5,000 posts or more.
 DEEP_PAGE = 250
-# Members who post in the reply run; each may post 6 times a minute (the forum's limit).
+# Members who post in the reply run; each may post POSTS_PER_MINUTE times a minute.
 POSTERS = 1500
 SEARCH_WORD = "battery"
 
@@ -114,6 +115,7 @@ async def prepare(out_dir: Path) -> dict:
         "member_cookie": _cookie(reader_key),
         "posters_file": str(posters_file),
         "posters": len(posters),
+        "posts_per_minute": POSTS_PER_MINUTE,
         "threads": await Thread.all().count(),
         "posts": (await db.fetch("SELECT COUNT(*) AS n FROM post"))[0]["n"],
     }
