@@ -77,6 +77,8 @@ _YIELD_EVERY = 0.01
 # copies it back. A passive checkpoint never waits for, nor holds up, readers or writers.
 CHECKPOINT_EVERY = 0.1
 CHECKPOINT_AT = 4 << 20
+# How long the checkpoint that restarts the WAL waits for readers still on it (milliseconds).
+RESTART_WAIT_MS = 50
 
 
 def _is_write(query: str) -> bool:
@@ -163,16 +165,30 @@ class Checkpointer:
 
     def _run(self) -> None:
         connection = sqlite3.connect(self._database, isolation_level=None)
+        writers = os.open(f"{self._database}-writer", os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            connection.execute("PRAGMA busy_timeout = 0")
+            connection.execute(f"PRAGMA busy_timeout = {RESTART_WAIT_MS}")
             while not self._stop.wait(CHECKPOINT_EVERY):
                 try:
                     if os.path.getsize(f"{self._database}-wal") >= CHECKPOINT_AT:
-                        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                        self._checkpoint(connection, writers)
                 except (OSError, sqlite3.Error):
                     pass  # no WAL yet, or another checkpoint under way: look again later
         finally:
+            os.close(writers)
             connection.close()
+
+    @staticmethod
+    def _checkpoint(connection: sqlite3.Connection, writers: int) -> None:
+        # The bulk while writers go on; then, in a write turn of its own, the few frames
+        # written meanwhile, and the WAL starts again from its beginning (under steady writes
+        # a passive checkpoint alone never catches up, and the WAL grew to the commit limit).
+        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        fcntl.flock(writers, fcntl.LOCK_EX)
+        try:
+            connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
+        finally:
+            fcntl.flock(writers, fcntl.LOCK_UN)
 
     async def stop(self) -> None:
         self._stop.set()

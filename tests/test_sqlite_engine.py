@@ -198,3 +198,23 @@ async def test_a_write_reaches_the_database_file_without_a_commit_copying_it_bac
         finally:
             file_only.close()
     assert found == [("Copied back",)]
+
+
+async def test_the_wal_starts_again_from_its_beginning_under_steady_writes(
+    sqlite, member, monkeypatch
+):
+    """Under writes that never pause, a passive copy alone never catches up and the WAL file
+    would grow to the commit-time limit (200 MB); the checkpoint thread finishes each copy in
+    a write turn of its own, so the WAL starts again and stays small."""
+    monkeypatch.setattr(sqlite_engine, "CHECKPOINT_AT", 256 << 10)
+    thread = await make_thread(member)
+    wal = sqlite.removeprefix("sqlite://") + "-wal"
+    written, largest = 0, 0
+    started = time.monotonic()
+    while written < 400 << 20 and time.monotonic() - started < 20:
+        body = f"{written} " + "words " * 10_000  # about 60 KB a write
+        await db.execute("UPDATE post SET body = ? WHERE thread_id = ?", body, thread.id)
+        written += len(body)
+        largest = max(largest, os.path.getsize(wal))
+    assert written >= 400 << 20  # far more than the WAL is let grow to
+    assert largest < 48 << 20
