@@ -31,7 +31,7 @@ from argon2 import PasswordHasher  # noqa: E402
 from itsdangerous import Signer  # noqa: E402
 from tortoise.context import TortoiseContext  # noqa: E402
 
-from forum import db, pagecache, web  # noqa: E402
+from forum import db, pagecache, sqlite_engine, web  # noqa: E402
 from forum.accounts import service as accounts  # noqa: E402
 from forum.accounts.models import User  # noqa: E402
 from forum.advocacy import service as advocacy  # noqa: E402
@@ -284,6 +284,21 @@ async def signed_up(username: str, address: str | None = None, client: str = "c"
     user, signed_up_now = await accounts.verify_email(link.removeprefix("/verify/").split("?")[0])
     assert user is not None and signed_up_now
     return user
+
+
+@pytest.fixture
+def write_turns(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The turns taken at SQLite's writer lock from here on, one item each (clear it before
+    the part a test counts)."""
+    turns: list[int] = []
+    acquire = sqlite_engine.WriterLock.acquire
+
+    async def counted(self: sqlite_engine.WriterLock) -> None:
+        turns.append(1)
+        await acquire(self)
+
+    monkeypatch.setattr(sqlite_engine.WriterLock, "acquire", counted)
+    return turns
 
 
 @contextmanager

@@ -7,7 +7,7 @@ import gzip
 import httpx
 import pytest
 
-from forum import db, pagecache, sqlite_engine
+from forum import db, pagecache
 from forum.threads import service as threads
 from forum.threads.models import Thread
 from tests.conftest import count_queries, login, make_reply, make_thread, submit
@@ -50,24 +50,17 @@ async def test_a_reply_posted_in_the_browser_shows_to_guests_at_once(
 
 
 async def test_a_reply_moves_the_version_once_and_on_sqlite_in_its_own_write_turn(
-    member_client, member, other_member, monkeypatch
+    member_client, member, other_member, write_turns
 ):
     thread = await make_thread(member)
     await login(member_client, other_member)
-    turns = []
-    acquire = sqlite_engine.WriterLock.acquire
-
-    async def counted(self) -> None:
-        turns.append(1)
-        await acquire(self)
-
-    monkeypatch.setattr(sqlite_engine.WriterLock, "acquire", counted)
+    write_turns.clear()
     with count_queries() as statements:
         posted = await submit(member_client, f"/t/{thread.id}/reply", {"body": "One turn"})
     assert posted.status_code == 303
     assert len([sql for sql in statements if sql.startswith("UPDATE content_version")]) == 1
     if db.dialect() == "sqlite":
-        assert len(turns) == 1  # the reply's transaction, which also moved the version
+        assert len(write_turns) == 1  # the reply's transaction, which also moved the version
 
 
 async def test_a_request_that_writes_after_moving_the_version_still_bumps(database):

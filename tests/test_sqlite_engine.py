@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from tortoise.transactions import in_transaction
@@ -130,50 +131,45 @@ async def test_a_read_during_this_process_write_turn_sees_what_the_turn_wrote(sq
     assert found.title == "New title"
 
 
-class Ticker:
-    """Other work of the process (another request's page being rendered): counts the times
-    the event loop comes round to it."""
+@contextlib.asynccontextmanager
+async def other_work() -> AsyncIterator[list[int]]:
+    """Other work of the process (another request's page being rendered) while the block
+    runs: yields a one-item list counting the times the event loop came round to it."""
+    ticks = [0]
 
-    def __init__(self) -> None:
-        self.ticks = 0
-        self.task = asyncio.create_task(self._run())
-
-    async def _run(self) -> None:
+    async def tick() -> None:
         while True:
-            self.ticks += 1
+            ticks[0] += 1
             await asyncio.sleep(0)
+
+    task = asyncio.create_task(tick())
+    await asyncio.sleep(0)
+    try:
+        yield ticks
+    finally:
+        task.cancel()
 
 
 async def test_a_short_write_turn_runs_through_without_the_process_other_work(sqlite, member):
     """Every process waits on a write turn, so the statements of a short one run on without
     handing the event loop to other work in between (a reply's turn stays short)."""
     thread = await make_thread(member)
-    ticker = Ticker()
-    await asyncio.sleep(0)
-    try:
-        async with in_transaction():
-            before = ticker.ticks
-            for n in range(5):
-                await db.execute("UPDATE thread SET view_count = ? WHERE id = ?", n, thread.id)
-            assert ticker.ticks == before
-    finally:
-        ticker.task.cancel()
+    async with other_work() as ticks, in_transaction():
+        before = ticks[0]
+        for n in range(5):
+            await db.execute("UPDATE thread SET view_count = ? WHERE id = ?", n, thread.id)
+        assert ticks[0] == before
 
 
 async def test_a_long_transaction_lets_the_process_other_work_run_meanwhile(sqlite, member):
     thread = await make_thread(member)
-    ticker = Ticker()
-    await asyncio.sleep(0)
-    try:
-        async with in_transaction():
-            before = ticker.ticks
-            started = time.monotonic()
-            while time.monotonic() - started < 0.1:
-                await db.execute("UPDATE thread SET view_count = view_count + 1 WHERE id = ?",
-                                 thread.id)  # fmt: skip
-            assert ticker.ticks > before
-    finally:
-        ticker.task.cancel()
+    async with other_work() as ticks, in_transaction():
+        before = ticks[0]
+        started = time.monotonic()
+        while time.monotonic() - started < 0.1:
+            await db.execute("UPDATE thread SET view_count = view_count + 1 WHERE id = ?",
+                             thread.id)  # fmt: skip
+        assert ticks[0] > before
 
 
 async def test_a_write_reaches_the_database_file_without_a_commit_copying_it_back(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from forum import db, pagecache, sqlite_engine
+from forum import db, pagecache
 from forum.accounts import service as accounts
 from forum.accounts.models import Session, User
 from forum.moderation import service as moderation
@@ -67,7 +67,7 @@ async def test_a_request_after_an_hour_away_starts_a_new_visit_once(client, memb
 
 
 async def test_a_session_seen_again_is_written_in_one_turn_at_the_write_lock(
-    client, member, monkeypatch
+    client, member, write_turns
 ):
     """A member back after five minutes has their session and their visit written together:
     on SQLite every process waits on each write turn."""
@@ -75,21 +75,14 @@ async def test_a_session_seen_again_is_written_in_one_turn_at_the_write_lock(
     away = _now() - timedelta(minutes=10)
     await Session.filter(user_id=member.id).update(last_seen_at=away)
     pagecache.forget()  # the session as the database now has it
-    turns = []
-    acquire = sqlite_engine.WriterLock.acquire
-
-    async def counted(self) -> None:
-        turns.append(1)
-        await acquire(self)
-
-    monkeypatch.setattr(sqlite_engine.WriterLock, "acquire", counted)
+    write_turns.clear()
     with count_queries() as statements:
         await client.get("/categories")
     updates = [sql for sql in statements if sql.lstrip().upper().startswith("UPDATE")]
     assert len(updates) == 2  # the session and the member
     assert _now() - (await Session.get(user_id=member.id)).last_seen_at < timedelta(minutes=1)
     if db.dialect() == "sqlite":
-        assert len(turns) == 1
+        assert len(write_turns) == 1
 
 
 async def test_an_ordinary_request_spends_no_query_on_visits(client, member):
