@@ -81,6 +81,11 @@ CHECKPOINT_AT = 4 << 20
 RESTART_WAIT_MS = 50
 
 
+def writer_lock_path(database: str) -> str:
+    """The file beside the database whose flock every writer takes (WriterLock, Checkpointer)."""
+    return f"{database}-writer"
+
+
 def _is_write(query: str) -> bool:
     return query.lstrip()[:7].upper().startswith(_WRITES)
 
@@ -91,7 +96,7 @@ class WriterLock:
     two writers of one process would both hold it, hence the asyncio lock.)"""
 
     def __init__(self, database: str) -> None:
-        self._path = f"{database}-writer"
+        self._path = writer_lock_path(database)
         self._fd: int | None = None
         self._local = asyncio.Lock()
         self._turn: asyncio.Event | None = None  # while this process holds the flock
@@ -165,7 +170,7 @@ class Checkpointer:
 
     def _run(self) -> None:
         connection = sqlite3.connect(self._database, isolation_level=None)
-        writers = os.open(f"{self._database}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+        writers = os.open(writer_lock_path(self._database), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             connection.execute(f"PRAGMA busy_timeout = {RESTART_WAIT_MS}")
             while not self._stop.wait(CHECKPOINT_EVERY):
