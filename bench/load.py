@@ -7,7 +7,7 @@ For each scale (10,000 and 1,000,000 posts by default) it builds a demo communit
 127.0.0.1, loads each page at concurrency 1 and 32 for a bounded time, sending
 `Accept-Encoding: gzip` as browsers do. Reported: requests per second, p50 and p99 latency,
 each page's share of the ceiling, the growth from the smallest to the largest scale, peak
-memory per worker, and the thread page's weight. With BENCH_POSTGRES_URL set, the same
+resident memory per worker, and the thread page's weight. With BENCH_POSTGRES_URL set, the same
 guest and member thread pages run on PostgreSQL through two server processes on two ports,
 after showing that a reply written through one is on the other's guest page at once.
 
@@ -30,7 +30,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -138,13 +137,10 @@ def prepare(env: dict[str, str], name: str) -> dict[str, Any]:
 
 
 class Server:
-    """A server process group, stopped with SIGTERM like a deploy would. A thread samples its
-    workers' own memory (RssAnon) four times a second, for the peak."""
+    """A server process group, stopped with SIGTERM like a deploy would."""
 
     def __init__(self, command: list[str], env: dict[str, str], port: int, name: str) -> None:
         self.port, self.name = port, name
-        self._own_kib: dict[int, int] = {}
-        self._stopped = threading.Event()
         self.log_path = DATA / f"{name}.log"
         self.process = subprocess.Popen(
             command, env=env, cwd=ROOT, stdout=self.log_path.open("w"),
@@ -156,7 +152,6 @@ class Server:
                 raise SystemExit(f"{name} exited:\n{self.log_path.read_text()[-3000:]}")
             try:
                 urllib.request.urlopen(f"{self.url}/healthz", timeout=2).read()
-                threading.Thread(target=self._sample_memory, daemon=True).start()
                 return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.3)
@@ -178,27 +173,7 @@ class Server:
             self.process.pid
         ]
 
-    def _sample_memory(self) -> None:
-        pids, looked = [], float("-inf")
-        while not self._stopped.wait(0.25):
-            if time.monotonic() - looked > 5:  # a worker may start late
-                pids, looked = self.workers(), time.monotonic()
-            for pid in pids:
-                try:
-                    status = Path(f"/proc/{pid}/status").read_text()
-                except OSError:
-                    continue
-                kilobytes = int(re.search(r"RssAnon:\s+(\d+) kB", status).group(1))
-                self._own_kib[pid] = max(self._own_kib.get(pid, 0), kilobytes)
-
     def peak_memory_mb(self) -> list[float]:
-        """Each worker's peak own memory: its heap, SQLite's caches and the rest of what it
-        alone holds. Not the database file it maps, which is the system's file cache, shared
-        by every worker (see peak_resident_mb)."""
-        return [round(self._own_kib.get(pid, 0) / 1024, 1) for pid in self.workers()]
-
-    def peak_resident_mb(self) -> list[float]:
-        """Each worker's peak resident memory, the database pages it has mapped included."""
         peaks = []
         for pid in self.workers():
             status = Path(f"/proc/{pid}/status").read_text()
@@ -207,7 +182,6 @@ class Server:
         return peaks
 
     def stop(self) -> None:
-        self._stopped.set()
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
@@ -337,7 +311,6 @@ def measure_sqlite(scale: int) -> dict[str, Any]:
             )
             result["pages"]["reply"][f"c{c}"] = run
         result["worker_memory_mb"] = server.peak_memory_mb()
-        result["worker_resident_mb"] = server.peak_resident_mb()
     finally:
         server.stop()
     return result
@@ -481,9 +454,7 @@ def table(report: dict[str, Any]) -> str:
         weight = result["weight"]
         lines.append(
             f"- {result['scale']:,} posts: peak memory per worker "
-            f"{', '.join(f'{mb:.0f} MB' for mb in result['worker_memory_mb'])} of its own "
-            f"({', '.join(f'{mb:.0f} MB' for mb in result['worker_resident_mb'])} resident, "
-            "with the database pages it maps); thread page "
+            f"{', '.join(f'{mb:.0f} MB' for mb in result['worker_memory_mb'])}; thread page "
             f"{weight['html_kb']} KB of HTML ({weight['sent_kb']} KB sent compressed), "
             f"{weight['stylesheets']} stylesheet, {weight['blocking_scripts']} blocking script; "
             f"search p95 {result['pages']['search']['c1']['p95_ms']:.0f} ms alone, "
