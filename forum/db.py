@@ -34,13 +34,6 @@ MODEL_MODULES = [
 # Wait this long (ms) for another process's write lock instead of failing at once.
 SQLITE_BUSY_TIMEOUT_MS = 5000
 WAL_CHECKPOINT_PAGES = 50_000  # 200 MB
-# Bytes of the database file each connection reads through a memory map (SQLite's own cap,
-# 2 GB) rather than read() calls: a page a worker has read stays mapped in it. Page cache
-# that no process maps can be reclaimed once it goes unused for a while (on the bench machine
-# within half a minute, with memory to spare), and a reply at a million posts then read the
-# index pages it writes from disk, inside the write turn every process waits on (replies
-# stalled for seconds: 9 a second instead of 128 at one connection).
-SQLITE_MMAP_BYTES = 0x7FFF0000
 
 
 def tortoise_config(database_url: str | None = None) -> dict[str, Any]:
@@ -58,7 +51,6 @@ def tortoise_config(database_url: str | None = None) -> dict[str, Any]:
             # A thread copies the WAL back into the database (sqlite_engine.Checkpointer);
             # a commit does it only if the WAL has grown past this, if that thread fell behind.
             wal_autocheckpoint=WAL_CHECKPOINT_PAGES,
-            mmap_size=SQLITE_MMAP_BYTES,
         )
     return {
         "connections": {"default": connection},

@@ -6,11 +6,9 @@ import asyncio
 import contextlib
 import fcntl
 import os
-import re
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 from tortoise.transactions import in_transaction
@@ -216,26 +214,3 @@ async def test_the_wal_starts_again_from_its_beginning_under_steady_writes(
         largest = max(largest, os.path.getsize(wal))
     assert written >= 400 << 20  # far more than the WAL is let grow to
     assert largest < 48 << 20
-
-
-def _mapped_kib(path: str) -> list[int]:
-    """Kilobytes resident in each of this process's memory maps of the file (Linux)."""
-    sizes: list[int] = []
-    inside = False
-    for line in Path("/proc/self/smaps").read_text().splitlines():
-        if re.match(r"[0-9a-f]+-[0-9a-f]+ ", line):  # a mapping begins
-            inside = line.endswith(" " + path)
-        elif inside and line.startswith("Rss:"):
-            sizes.append(int(line.split()[1]))
-    return sizes
-
-
-async def test_pages_read_stay_mapped_in_the_process(sqlite, member):
-    """The connections read the database through a memory map: pages a worker has read stay
-    in its memory, where page cache no process maps may be reclaimed after a short while and
-    read from disk again, inside a write turn every process waits on."""
-    thread = await make_thread(member)
-    path = os.path.realpath(sqlite.removeprefix("sqlite://"))
-    await db.execute("UPDATE thread SET view_count = 1 WHERE id = ?", thread.id)  # the writer
-    await threads.get_thread(thread.id)  # the reader
-    assert [kib for kib in _mapped_kib(path) if kib > 0], "the database file is not mapped"
