@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from forum import db
 from forum.moderation import service as moderation
 from forum.search import service as search
 from forum.search.models import SearchDoc, SearchLog
@@ -254,3 +255,33 @@ async def test_words_from_the_title_and_an_answer_find_the_answer_together(membe
 
     assert [hit.post.id for hit in results.hits] == [answer.id]
     assert not results.hits[0].title_hit
+
+
+async def test_replies_written_one_by_one_are_all_found_with_merging_left_to_fts5(
+    database, member, other_member
+):
+    """On SQLite a write adds its own small segment to the full-text index and merges nothing
+    older ('automerge' off: those merges read old segments inside the write turn every process
+    waits on); FTS5 merges a level once it holds 16 segments, and a rebuild leaves one. Forty
+    replies, each its own write, are all found, before and after a rebuild."""
+    if not database.startswith("sqlite"):
+        pytest.skip("PostgreSQL's GIN indexes have no segments")
+    thread = await make_thread(member, title="Firmware notes")
+    words = [f"quokka{n}" for n in range(40)]
+    for word in words:
+        await make_reply(thread, other_member, f"Checked unit {word} after the update")
+
+    async def missing() -> list[str]:
+        return [w for w in words if not (await search.search(w, search.Filters(), log=False)).hits]
+
+    async def segments() -> int:
+        [row] = await db.fetch("SELECT COUNT(DISTINCT segid) AS n FROM search_fts_idx")
+        return row["n"]
+
+    assert await missing() == []
+    assert await segments() < 16  # merged 16 at a time
+    await search.rebuild()
+    assert await segments() == 1
+    await make_reply(thread, other_member, "One more from the lab")
+    assert await segments() == 2  # its own, the old one left as it was
+    assert await missing() == []
