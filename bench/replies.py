@@ -1,9 +1,12 @@
 """The reply run of `make bench` alone, twice, for a quick look at write throughput.
 
     .venv/bin/python bench/replies.py 1000000    # or 10000; the data of `make bench`
+    .venv/bin/python bench/replies.py 1000000 --pages   # after the page runs, as make bench
 
 It starts the server, posters and wrk exactly as bench/load.py does (each run starts on a new
 minute, within the forum's rate limit) and prints requests per second, p50, p99 and errors.
+With --pages it first loads every page as `make bench` does (about three minutes): replies
+then find a file cache the machine may have emptied of what they write beside.
 """
 
 from __future__ import annotations
@@ -18,11 +21,17 @@ from bench import load  # noqa: E402
 
 
 def main() -> int:
-    scale = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    numbers = [arg for arg in sys.argv[1:] if arg.isdigit()]
+    scale = int(numbers[0]) if numbers else 1_000_000
     env = load.sqlite_env(scale)
     info = load.prepare(env, f"sqlite-{scale}")
     server = load.forum_server(env, f"forum-{scale}")
     try:
+        if "--pages" in sys.argv:
+            cookie = f"Cookie: {info['member_cookie']}"
+            for name in load.GUEST_PAGES:
+                load.load_page(f"{server.url}{info['pages'][name]}")
+            load.load_page(f"{server.url}{info['pages']['thread']}", (cookie,))
         for _ in range(2):
             load._next_minute()
             figures = load.wrk(server.url, 32, posters=info["posters_file"])
