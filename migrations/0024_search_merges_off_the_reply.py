@@ -6,7 +6,8 @@ from tortoise.migrations import operations as ops
 # ('automerge'), reading older segments inside the write turn every process waits on. Off:
 # a write adds its own small segment, and FTS5 merges a level once it holds 16 ('crisismerge'),
 # reading segments written moments before. The index is merged into one segment first
-# ('optimize', about 2 s at a million posts), so no merge ever reads the old ones back.
+# ('optimize', about 2 s at a million posts), so the merges that follow read only segments
+# written since.
 # PostgreSQL's GIN indexes need nothing.
 async def full_text_merges(apps, schema_editor) -> None:
     client = schema_editor.client

@@ -144,7 +144,8 @@ async def _rebuild_sqlite(document: Callable[[str], str], batch: int) -> int:
             total += len(rows)
             last = rows[-1][0]
         await connection.execute_query("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")
-        # One segment: posts then add small ones, merged 16 at a time, never read with it.
+        # One segment: later posts add small ones, merged 16 at a time, which reach this one
+        # only once 16 its size have piled up.
         await connection.execute_query("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
         for trigger in triggers:
             await connection.execute_query(trigger["sql"])

@@ -282,6 +282,9 @@ async def test_replies_written_one_by_one_are_all_found_with_merging_left_to_fts
     assert await segments() < 16  # merged 16 at a time
     await search.rebuild()
     assert await segments() == 1
-    await make_reply(thread, other_member, "One more from the lab")
-    assert await segments() == 2  # its own, the old one left as it was
+    for n in range(5):
+        await make_reply(thread, other_member, f"More from the lab, batch {n}")
+    assert await segments() == 6  # each its own, the old one left as it was
     assert await missing() == []
+    [automerge] = await db.fetch("SELECT v FROM search_fts_config WHERE k = 'automerge'")
+    assert automerge["v"] == 0
