@@ -247,6 +247,19 @@ def load_page(url: str, headers: tuple[str, ...] = ()) -> dict[str, dict[str, An
     return {f"c{c}": wrk(url, c, headers=headers) for c in CONCURRENCY}
 
 
+def load_pages(url: str, info: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every guest page, then the thread page as a signed-in member (`info`: prepare's)."""
+    pages = info["pages"]
+    loaded = {}
+    for name in GUEST_PAGES:
+        log(f"guest {name}: {pages[name]}")
+        loaded[name] = load_page(f"{url}{pages[name]}")
+    log("member thread page")
+    cookie = f"Cookie: {info['member_cookie']}"
+    loaded["member_thread"] = load_page(f"{url}{pages['thread']}", (cookie,))
+    return loaded
+
+
 def _next_minute() -> None:
     """Start a reply run with a new minute: members may post 6 times a minute (a fixed
     window), and each run spreads its replies over the posters within that limit."""
@@ -293,12 +306,7 @@ def measure_sqlite(scale: int) -> dict[str, Any]:
     server = forum_server(env, f"forum-{scale}")
     try:
         result["weight"] = page_weight(f"{server.url}{pages['thread']}")
-        for name in GUEST_PAGES:
-            log(f"guest {name}: {pages[name]}")
-            result["pages"][name] = load_page(f"{server.url}{pages[name]}")
-        log("member thread page")
-        cookie = f"Cookie: {info['member_cookie']}"
-        result["pages"]["member_thread"] = load_page(f"{server.url}{pages['thread']}", (cookie,))
+        result["pages"].update(load_pages(server.url, info))
         log(f"replies: {info['posters']} members posting")
         result["pages"]["reply"] = {}
         for c in CONCURRENCY:

@@ -28,10 +28,7 @@ def main() -> int:
     server = load.forum_server(env, f"forum-{scale}")
     try:
         if "--pages" in sys.argv:
-            cookie = f"Cookie: {info['member_cookie']}"
-            for name in load.GUEST_PAGES:
-                load.load_page(f"{server.url}{info['pages'][name]}")
-            load.load_page(f"{server.url}{info['pages']['thread']}", (cookie,))
+            load.load_pages(server.url, info)
         for _ in range(2):
             load._next_minute()
             figures = load.wrk(server.url, 32, posters=info["posters_file"])

@@ -23,7 +23,8 @@ class OtherProcess:
     file, so a second open of the file is a second holder)."""
 
     def __init__(self, database: str) -> None:
-        self.fd = os.open(database.removeprefix("sqlite://") + "-writer", os.O_RDWR | os.O_CREAT)
+        path = sqlite_engine.writer_lock_path(database.removeprefix("sqlite://"))
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT)
 
     def hold(self) -> None:
         fcntl.flock(self.fd, fcntl.LOCK_EX)
