@@ -10,13 +10,13 @@ exclusive lock on a file beside the database (`forum.db-writer`). Writers from e
 queue on it in the kernel and the next one wakes the moment it is released; SQLite's own lock is
 then free. The kernel drops the lock of a process that dies, so a crash leaves nothing held.
 
-Each process writes on one connection and reads on another (read-only), so its reads never
-queue behind a writer waiting for another process's turn: in WAL mode a read sees what was
-committed when it began, as it would on PostgreSQL. Inside a transaction every statement, reads
-too, runs on the writing connection. While a process holds the write turn, though, its new reads
-wait for the turn to end: every process waits on that turn, and a transaction's statements
-would otherwise queue in the event loop behind the work of every request those reads let on
-(at a million posts that stretched a reply's turn from 4 to 8 ms).
+Each process writes on one connection and reads on a few others (read-only, ReaderPool), so
+its reads never queue behind a writer waiting for another process's turn: in WAL mode a read
+sees what was committed when it began, as it would on PostgreSQL. Inside a transaction every
+statement, reads too, runs on the writing connection. While a process holds the write turn,
+though, its new reads wait for the turn to end: every process waits on that turn, and a
+transaction's statements would otherwise queue in the event loop behind the work of every
+request those reads let on (at a million posts that stretched a reply's turn from 4 to 8 ms).
 
 The writing connection runs its statements on the event loop's thread, not aiosqlite's: they
 all run within a write turn, where handing each to a thread and back, and waiting for the
@@ -79,6 +79,10 @@ CHECKPOINT_EVERY = 0.1
 CHECKPOINT_AT = 4 << 20
 # How long the checkpoint that restarts the WAL waits for readers still on it (milliseconds).
 RESTART_WAIT_MS = 50
+
+# Reading connections per process. Reads of pages the file cache has lost wait on the disk, which
+# serves several at once; more connections than this only add threads.
+READERS = 4
 
 
 def writer_lock_path(database: str) -> str:
@@ -228,26 +232,61 @@ class _WriteConnection(ConnectionWrapper):
                 self.writer.release()
 
 
+class ReaderPool:
+    """This process's reading connections (read-only), opened as reads need them, up to
+    `size`. Each runs its statements on a thread of its own, so reads of pages not in the file
+    cache go to the disk side by side: on one connection each waited for the one before."""
+
+    def __init__(self, open_reader: Any, size: int) -> None:
+        self._open_reader = open_reader
+        self._size = size
+        self._count = 0
+        self._opened: list[aiosqlite.Connection] = []
+        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+
+    async def take(self) -> aiosqlite.Connection:
+        if self._idle.empty() and self._count < self._size:
+            self._count += 1  # before the await: readers asked for meanwhile open no more
+            try:
+                connection = await self._open_reader()
+            except BaseException:
+                self._count -= 1
+                raise
+            self._opened.append(connection)
+            return connection
+        return await self._idle.get()
+
+    def give_back(self, connection: aiosqlite.Connection) -> None:
+        self._idle.put_nowait(connection)
+
+    async def close(self) -> None:
+        for connection in self._opened:
+            await connection.close()
+        self._opened.clear()
+        self._count = 0
+        self._idle = asyncio.Queue()
+
+
 class _ReadConnection(ConnectionWrapper):
-    """The reading connection for one statement outside a transaction, once this process's
+    """A reading connection for one statement outside a transaction, once this process's
     write turn (if it holds one) is over."""
 
     __slots__ = ()
 
     def __init__(self, lock: asyncio.Lock, client: ImmediateSqliteClient) -> None:
         super().__init__(lock, client)
-        self.connection = client.reader
 
     async def __aenter__(self) -> Any:
         writer = self.client.writer
         if writer is not None:
             await writer.turn_ends()
-        return await super().__aenter__()
-
-    async def ensure_connection(self) -> None:
-        if not self.connection:
+        if self.client._connection is None:
             await self.client.create_connection(with_db=True)
-            self.connection = self.client.reader
+        self.connection = await self.client.readers.take()
+        return self.connection
+
+    async def __aexit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
+        self.client.readers.give_back(self.connection)
 
 
 class ImmediateTransactionWrapper(SqliteTransactionWrapper):
@@ -315,8 +354,8 @@ class ImmediateSqliteClient(SqliteClient):
         memory = file_path == ":memory:" or file_path.startswith("file::memory:")
         # An in-memory database is one connection's: it reads and writes on that one.
         self.writer: WriterLock | None = None if memory else WriterLock(file_path)
-        self.reader: aiosqlite.Connection | None = None
-        self._read_lock = asyncio.Lock()
+        self.readers = ReaderPool(self._open_reader, READERS)
+        self._read_lock = asyncio.Lock()  # Tortoise's wrapper wants one; the pool queues reads
         self._checkpointer: Checkpointer | None = None
 
     async def create_connection(self, with_db: bool) -> None:
@@ -329,16 +368,17 @@ class ImmediateSqliteClient(SqliteClient):
                 lambda connect: _InlineConnection(connect, writer), self.pragmas
             )
             await self._post_connect()
-        if self.reader is None:
-            # journal_mode is the database's, set by the writer. query_only: a write sent to
-            # the reader fails loudly.
-            settings = {k: v for k, v in self.pragmas.items() if k != "journal_mode"}
-            self.reader = await self._open(
-                lambda connect: aiosqlite.Connection(connect, iter_chunk_size=64),
-                {**settings, "query_only": "ON"},
-            )
         if self._checkpointer is None:
             self._checkpointer = Checkpointer(self.filename)
+
+    async def _open_reader(self) -> aiosqlite.Connection:
+        # journal_mode is the database's, set by the writer. query_only: a write sent to a
+        # reader fails loudly.
+        settings = {k: v for k, v in self.pragmas.items() if k != "journal_mode"}
+        return await self._open(
+            lambda connect: aiosqlite.Connection(connect, iter_chunk_size=64),
+            {**settings, "query_only": "ON"},
+        )
 
     async def _open(self, connection: Any, pragmas: dict[str, Any]) -> aiosqlite.Connection:
         """A connection to the database file, rows as sqlite3.Row, set up with `pragmas`."""
@@ -398,9 +438,7 @@ class ImmediateSqliteClient(SqliteClient):
 
     async def close(self) -> None:
         await super().close()
-        if self.reader is not None:
-            await self.reader.close()
-            self.reader = None
+        await self.readers.close()
         if self._checkpointer is not None:
             await self._checkpointer.stop()
             self._checkpointer = None

@@ -215,3 +215,24 @@ async def test_the_wal_starts_again_from_its_beginning_under_steady_writes(
         largest = max(largest, os.path.getsize(wal))
     assert written >= 400 << 20  # far more than the WAL is let grow to
     assert largest < 48 << 20
+
+
+async def test_a_slow_read_does_not_hold_up_the_process_other_reads(sqlite, member):
+    """A read that waits on the disk (here, one that takes a while to work out) leaves the
+    process's other reads to other reading connections: a page is not held up behind it."""
+    thread = await make_thread(member, title="Quick to find")
+    slow = asyncio.create_task(
+        db.fetch(
+            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 3000000)"
+            " SELECT COUNT(*) AS n FROM n"
+        )
+    )
+    await asyncio.sleep(0.05)
+    assert not slow.done()
+    found = await asyncio.wait_for(threads.get_thread(thread.id), timeout=1)
+    assert found.title == "Quick to find"
+    assert not slow.done()
+    # Many reads at once share the few connections and all get their answers.
+    titles = await asyncio.gather(*(threads.get_thread(thread.id) for _ in range(20)))
+    assert {found.title for found in titles} == {"Quick to find"}
+    assert (await slow)[0]["n"] == 3_000_000
