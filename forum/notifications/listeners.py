@@ -59,22 +59,23 @@ async def new_thread(event: events.ThreadCreated) -> None:
 
 async def _reply_recipients(
     thread: Thread, author_id: int, body: str
-) -> tuple[dict[int, str], service.Folded]:
-    """Who hears of a new post in the thread, and how; and the watchers not yet back since the
-    last post, who hear of this one in the same notification."""
+) -> tuple[dict[int, str], service.Folded, dict[int, Any]]:
+    """Who hears of a new post in the thread, and how; the watchers not yet back since the
+    last post, who hear of this one in the same notification; and everyone's channels."""
     watching, muted = await service.audience(thread)
     recipients = {user: "reply" for user in watching}
     recipients.update(await _addressed(body))
     recipients = {user: kind for user, kind in recipients.items()
                   if user not in muted and user != author_id}  # fmt: skip
     replies = [user for user, kind in recipients.items() if kind == "reply"]
-    return recipients, await service.fold_replies(replies, thread.id)
+    folded = await service.fold_replies(replies, thread.id)
+    return recipients, folded, await service.channels_of(recipients)
 
 
 @events.prepares(events.PostCreated)
 async def reply_recipients(thread: Thread, author_id: int, body: str) -> dict[Any, Any]:
-    """Read before the reply's transaction. A watch or mute set meanwhile counts as set just
-    after the post; a notification read meanwhile is checked again (still_folded)."""
+    """Read before the reply's transaction. A watch, mute or channel set meanwhile counts as
+    set just after the post; a notification read meanwhile is checked again (still_folded)."""
     return {("reply-recipients", thread.id): await _reply_recipients(thread, author_id, body)}
 
 
@@ -82,7 +83,7 @@ async def reply_recipients(thread: Thread, author_id: int, body: str) -> dict[An
 async def new_post(event: events.PostCreated) -> None:
     post = await threads.event_post(event.post_id)
     thread = post.thread
-    recipients, folded = await events.shared(
+    recipients, folded, channels = await events.shared(
         ("reply-recipients", thread.id),
         lambda: _reply_recipients(thread, post.author_id, post.body),
     )
@@ -90,6 +91,7 @@ async def new_post(event: events.PostCreated) -> None:
     await service.notify(
         {user: kind for user, kind in recipients.items() if user not in still},
         actor_id=post.author_id, thread_id=thread.id, post_id=post.id, url=f"/p/{post.id}",
+        channels=channels,
     )  # fmt: skip
     await service.watch_as_participant(post.author_id, thread, post.number)
 

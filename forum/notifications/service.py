@@ -406,6 +406,31 @@ async def new_posts(user: Any, threads: Iterable[Thread]) -> dict[int, int | str
 # --- Notifications
 
 
+async def channels_of(members: Iterable[int]) -> dict[int, Any]:
+    """Each member's chosen channels (None: none chosen), read with their account's row.
+
+    Writing a notification checks that its member exists (a foreign key), which reads the
+    page of their row. Read before a write turn (a reply's preparer), those pages are in the
+    file cache when the turn writes: a post telling dozens of members read each from disk
+    inside the turn every process waits on, where the cache had dropped them."""
+    found: dict[int, Any] = {}
+    members = list(members)
+    for start in range(0, len(members), FOLD_CHUNK):
+        chunk = members[start : start + FOLD_CHUNK]
+        # Plain rows: a post in a watched category may tell hundreds.
+        for row in await db.fetch(
+            "SELECT u.id, p.channels FROM users u"
+            " LEFT JOIN notification_preference p ON p.user_id = u.id"
+            f" WHERE u.id IN ({', '.join('?' * len(chunk))})",
+            *chunk,
+        ):
+            channels = row["channels"]
+            if isinstance(channels, str):  # JSON text, as SQLite and asyncpg give it
+                channels = json.loads(channels)
+            found[row["id"]] = channels
+    return found
+
+
 async def notify(
     recipients: dict[int, str],
     *,
@@ -414,29 +439,19 @@ async def notify(
     post_id: int | None = None,
     text: str = "",
     url: str = "",
+    channels: dict[int, Any] | None = None,
 ) -> int:
-    """Tell each member (id -> kind) what happened, as each prefers; never the actor."""
+    """Tell each member (id -> kind) what happened, as each prefers; never the actor.
+    `channels`: what channels_of read for them already (before the write turn)."""
     recipients = {user: kind for user, kind in recipients.items() if user != actor_id}
     if not recipients:
         return 0
-    # Only the channels, as plain rows: a post in a watched category may tell hundreds.
-    chosen: dict[int, Any] = {}
-    members = list(recipients)
-    for start in range(0, len(members), FOLD_CHUNK):
-        chunk = members[start : start + FOLD_CHUNK]
-        for row in await db.fetch(
-            "SELECT user_id, channels FROM notification_preference"
-            f" WHERE user_id IN ({', '.join('?' * len(chunk))})",
-            *chunk,
-        ):
-            chosen[row["user_id"]] = row["channels"]
+    if channels is None or not recipients.keys() <= channels.keys():
+        channels = await channels_of(recipients)
     moment = now()
     rows = []
     for user_id, kind in recipients.items():
-        channels = chosen.get(user_id)
-        if isinstance(channels, str):  # JSON text, as SQLite and asyncpg give it
-            channels = json.loads(channels)
-        how = channel(channels, KIND_TOPIC[kind])
+        how = channel(channels.get(user_id), KIND_TOPIC[kind])
         if how == "off":
             continue
         email_due = moment + EMAIL_DELAY if how == "email" else None

@@ -204,6 +204,23 @@ async def test_a_watcher_who_reads_while_a_reply_is_being_written_still_hears_of
     assert (unread.kind, unread.post_id) == ("reply", news.id)
 
 
+async def test_how_each_watcher_hears_of_a_reply_is_read_before_its_write_turn(member):
+    """Every process waits on a write turn: the watchers' channels and account rows (the
+    notification's foreign key reads the row's page) are read before it, not in it."""
+    poster = await make_user("poster")
+    thread = await make_thread(member, title="Pairing fails after update")
+    await make_reply(thread, poster, "Same here since 2.4.")  # their first-post badge now
+    for _ in range(3):
+        await service.set_thread_level(await make_user(), thread, WATCHING)
+    with count_queries() as statements:
+        await make_reply(thread, poster, "Resetting the watch did not help.")
+    first_write = next(n for n, sql in enumerate(statements) if sql.startswith("UPDATE thread"))
+    channels = [n for n, sql in enumerate(statements) if "notification_preference" in sql]
+    assert channels and max(channels) < first_write, "\n".join(statements)
+    # The three watchers told; the thread's author still has theirs, of the first reply.
+    assert await Notification.filter(thread_id=thread.id, kind="reply").count() == 4
+
+
 async def test_a_mention_is_told_on_its_own_not_folded(member, other_member):
     carla = await make_user("carla")
     thread = await make_thread(carla)
