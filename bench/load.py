@@ -421,14 +421,15 @@ def shares(result: dict[str, Any]) -> None:
             run["share"] = round(run["rps"] / ceiling[level]["rps"], 2)
 
 
-def growth(results: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
-    """How much slower each page is on the largest scale than on the smallest (mean latency
-    at concurrency 1, and requests per second at 32)."""
+def growth(results: list[dict[str, Any]], figure: str = "rps") -> dict[str, dict[str, float]]:
+    """How much slower each page is on the largest scale than on the smallest: by requests
+    per second, or (figure "share") by its share of the ceiling measured beside it, which
+    leaves out how the machine's own speed drifted between the two."""
     small, large = results[0]["pages"], results[-1]["pages"]
     return {
         name: {
-            "c1": round(small[name]["c1"]["rps"] / large[name]["c1"]["rps"], 2),
-            "c32": round(small[name]["c32"]["rps"] / large[name]["c32"]["rps"], 2),
+            "c1": round(small[name]["c1"][figure] / large[name]["c1"][figure], 2),
+            "c32": round(small[name]["c32"][figure] / large[name]["c32"][figure], 2),
         }
         for name in small
         if name not in ("ceiling", "reply")
@@ -441,7 +442,7 @@ def table(report: dict[str, Any]) -> str:
         f" {r['scale']:,} posts: req/s | p50 ms | p99 ms | share |" for r in results
     )
     if len(results) > 1:
-        header += " growth |"
+        header += " growth | vs ceiling |"
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     names = ["ceiling", *GUEST_PAGES, "member_thread", "reply"]
     for name in names:
@@ -454,8 +455,9 @@ def table(report: dict[str, Any]) -> str:
                     f" {run['share']:.2f} |"
                 )
             if len(results) > 1:
-                slower = report["growth"].get(name)
-                row += f" {slower[level]:.2f}× |" if slower else " |"
+                for kind in ("growth", "growth_vs_ceiling"):
+                    slower = report[kind].get(name)
+                    row += f" {slower[level]:.2f}× |" if slower else " |"
             lines.append(row)
     lines.append("")
     for result in results:
@@ -521,6 +523,7 @@ def main() -> int:
         "workers": WORKERS,
         "sqlite": results,
         "growth": growth(results) if len(results) > 1 else {},
+        "growth_vs_ceiling": growth(results, "share") if len(results) > 1 else {},
         "targets": TARGETS,
     }
     if POSTGRES_URL:
