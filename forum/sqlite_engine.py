@@ -38,6 +38,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiosqlite
@@ -237,7 +238,9 @@ class ReaderPool:
     `size`. Each runs its statements on a thread of its own, so reads of pages not in the file
     cache go to the disk side by side: on one connection each waited for the one before."""
 
-    def __init__(self, open_reader: Any, size: int) -> None:
+    def __init__(
+        self, open_reader: Callable[[], Awaitable[aiosqlite.Connection]], size: int
+    ) -> None:
         self._open_reader = open_reader
         self._size = size
         self._count = 0
@@ -272,9 +275,6 @@ class _ReadConnection(ConnectionWrapper):
     write turn (if it holds one) is over."""
 
     __slots__ = ()
-
-    def __init__(self, lock: asyncio.Lock, client: ImmediateSqliteClient) -> None:
-        super().__init__(lock, client)
 
     async def __aenter__(self) -> Any:
         writer = self.client.writer
