@@ -50,7 +50,7 @@ from forum.search import service as search
 from forum.site import models as site
 from forum.text import fold, slugify
 from forum.threads import tags as tagging
-from forum.threads.models import Category, Like, Post, Tag, Thread, ThreadTag
+from forum.threads.models import Category, Like, Post, Tag, Thread, ThreadTag, thread_slug
 
 DEFAULT_SEED = 1905
 BRAND = "Lumio"
@@ -1643,7 +1643,7 @@ def _render(body: str, mentions: tuple[str, ...]) -> str:
 
 @lru_cache(maxsize=1 << 14)
 def _slug(title: str) -> str:
-    return slugify(title)
+    return thread_slug(title)
 
 
 @lru_cache(maxsize=1 << 16)

@@ -101,6 +101,24 @@ async def test_the_upgraded_forum_serves_every_old_thread(upgraded):
         assert "And this reply, from a member of the demo, survives too." in page.text
 
 
+async def test_an_old_thread_whose_slug_named_a_form_gets_its_own(tmp_path: Path):
+    """A thread titled "Reply" had /t/<id>/reply, the reply form, as its address."""
+    path = tmp_path / "forum.db"
+    shutil.copyfile(FIXTURE, path)
+    connection = sqlite3.connect(path)
+    [(reply,), (poll,), (other,)] = connection.execute("SELECT id FROM thread LIMIT 3")
+    for thread_id, slug in ((reply, "reply"), (poll, "poll"), (other, "reply-to-ana")):
+        connection.execute("UPDATE thread SET slug = ? WHERE id = ?", (slug, thread_id))
+    connection.commit()
+    connection.close()
+    await db.migrate(f"sqlite://{path}")
+    connection = sqlite3.connect(path)
+    slugs = dict(connection.execute("SELECT id, slug FROM thread"))
+    connection.close()
+    assert slugs[reply] == "reply-topic" and slugs[poll] == "poll-topic"
+    assert slugs[other] == "reply-to-ana"  # only a slug that is a form's whole name moves
+
+
 async def test_a_member_of_the_first_release_logs_in_with_their_old_password(upgraded):
     transport = httpx.ASGITransport(app=create_app(), client=("203.0.113.9", 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

@@ -36,11 +36,6 @@ def _at_poll(thread: Thread) -> str:
 async def add_poll(request: Request) -> Response:
     thread = await threads_routes.thread_or_404(request)
     existing = await service.poll_of_thread(thread.id)
-    if request.method == "GET" and thread.slug == "poll":
-        if existing or not can.add_poll(request.user, thread):
-            # A thread titled "Poll" lives at this address too: its readers get the thread.
-            request.scope["path_params"]["slug"] = thread.slug
-            return await threads_routes.thread_page(request)
     ensure(can.add_poll(request.user, thread))
     if existing:
         return redirect(_at_poll(thread))

@@ -5,10 +5,21 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from forum.text import slugify
+
 CATEGORY_KINDS = ("discussion", "support", "ideas", "announcements")
 # Who may start threads in a category.
 START_ROLES = ("member", "staff")
 POSTS_PER_PAGE = 20
+# What may follow /t/<id>/ and open a page other than the thread's (routes that answer GET):
+# no thread's slug may be one, or its own address would open that page.
+ACTION_PATHS = ("reply", "poll")
+
+
+def thread_slug(title: str) -> str:
+    """The slug in a thread's address: its title's, unless that names an action page."""
+    slug = slugify(title)
+    return f"{slug}-topic" if slug in ACTION_PATHS else slug
 
 
 class Category(Model):

@@ -33,6 +33,7 @@ from forum.threads.models import (
     PostRevision,
     Thread,
     WatchedWord,
+    thread_slug,
 )
 
 TITLE_MIN, TITLE_MAX = 5, 150
@@ -393,7 +394,7 @@ async def start_thread(
     async with pagecache.writing():
         await _count_post(author)
         thread = await Thread.create(
-            category=category, author=author, title=title, slug=slugify(title),
+            category=category, author=author, title=title, slug=thread_slug(title),
             created_at=moment, last_posted_at=moment, last_poster=author, post_count=1,
             held=held,
         )  # fmt: skip
@@ -415,7 +416,7 @@ async def open_thread(author: User, category: Category, title: str, body: str) -
     caller's transaction."""
     moment = now()
     thread = await Thread.create(
-        category=category, author=author, title=title[:TITLE_MAX], slug=slugify(title),
+        category=category, author=author, title=title[:TITLE_MAX], slug=thread_slug(title),
         created_at=moment, last_posted_at=moment, last_poster=author, post_count=1,
     )  # fmt: skip
     post = await Post.create(thread=thread, number=1, author=author, body=body,
@@ -603,7 +604,7 @@ async def edit_post(
                 update_fields=["body", "html", "edited_at", "edit_count", "edit_reason"]
             )
             if title_changed:
-                thread.title, thread.slug = new_title, slugify(new_title)
+                thread.title, thread.slug = new_title, thread_slug(new_title)
                 await thread.save(update_fields=["title", "slug"])
             await events.record(
                 events.PostEdited(actor_id=editor.id, post_id=post.id, revision_id=revision.id)
@@ -825,9 +826,9 @@ async def rename_thread(thread: Thread, title: str) -> None:
         "title", " ".join(title.split()), minimum=TITLE_MIN, maximum=TITLE_MAX, label=_("Title")
     )
     await Thread.filter(id=thread.id).update(
-        title=title, slug=slugify(title), **_notice("renamed", thread.title)
+        title=title, slug=thread_slug(title), **_notice("renamed", thread.title)
     )
-    thread.title, thread.slug = title, slugify(title)
+    thread.title, thread.slug = title, thread_slug(title)
 
 
 async def merge_threads(source: Thread, target: Thread) -> None:
@@ -888,7 +889,7 @@ async def split_thread(
         shown = [p for p in moving if not p.held and not p.deleted_at]
         opener = moving[0]
         new = await Thread.create(
-            category=category, author_id=opener.author_id, title=title, slug=slugify(title),
+            category=category, author_id=opener.author_id, title=title, slug=thread_slug(title),
             created_at=opener.created_at, last_posted_at=moving[-1].created_at,
             last_poster_id=moving[-1].author_id, post_count=len(moving),
             reply_count=max(len(shown) - 1, 0), like_count=sum(p.like_count for p in moving),

@@ -91,12 +91,15 @@ async def test_the_new_thread_form_keeps_the_poll_box_ticked_after_an_error(clie
     assert re.search(r'name="add_poll" value="1" checked', response.text)
 
 
-async def test_a_thread_titled_poll_is_still_read_at_its_address(client, member, other_member):
-    thread = await make_thread(member, title="Poll!")
-    assert thread.url == f"/t/{thread.id}/poll"
-    assert "Poll!" in (await client.get(thread.url)).text
-    await login(client, other_member)
-    assert "Poll!" in (await client.get(thread.url)).text
+async def test_a_thread_titled_poll_is_read_at_its_address_by_anyone(client, member, other_member):
+    """Its author, who may add a poll, too: the thread's address is not the poll form's."""
+    thread = await make_thread(member, title="Poll!", body="Which band do you wear?")
+    assert thread.url == f"/t/{thread.id}/poll-topic"
+    for reader in (None, other_member, member):
+        if reader:
+            await login(client, reader)
+        assert "Which band do you wear?" in (await client.get(thread.url)).text
+    assert "Add a poll" in (await client.get(f"/t/{thread.id}/poll")).text
 
 
 # --- Voting

@@ -63,6 +63,21 @@ async def test_an_old_or_missing_slug_redirects_to_the_thread(client, member):
         assert response.headers["location"].startswith(f"/t/{thread.id}/kak-nastroit")
 
 
+async def test_a_thread_titled_like_an_action_page_opens_at_its_own_address(client, member):
+    """/t/<id>/reply and /t/<id>/poll are the reply and poll forms: a thread called "Reply"
+    or "Poll!" gets a slug of its own, at its start and when renamed."""
+    thread = await make_thread(member, title="Reply", body="Which strap fits the S2?")
+    assert thread.url == f"/t/{thread.id}/reply-topic"
+    response = await client.get(thread.url)
+    assert response.status_code == 200
+    assert "Which strap fits the S2?" in response.text
+    await service.rename_thread(thread, "Poll!")
+    await pagecache.bump()  # as a request would
+    renamed = await Thread.get(id=thread.id)
+    assert renamed.url == f"/t/{thread.id}/poll-topic"
+    assert "Which strap fits the S2?" in (await client.get(renamed.url)).text
+
+
 async def test_a_member_starts_a_thread_from_the_form(client, member):
     await login(client, member)
     category = await general()
