@@ -143,21 +143,20 @@ async def book(
     note: str = "",
 ) -> PointEntry | None:  # fmt: skip
     """Add a ledger row and move the member's total; nothing when the key is booked already.
-    (A reply books one: each step here is one statement, inside the reply's write.)"""
-    entry = PointEntry(
-        user_id=user_id, points=points, reason=reason, key=key[:120], created_at=at,
-        thread_id=thread_id, post_id=post_id, category_id=category_id, note=note,
-    )  # fmt: skip
+    (A reply books one: each step here is one statement, inside the reply's write, and the
+    model object is built only once the row is in, since building one costs as much.)"""
     inserted = await db.fetch(
         "INSERT INTO point_entry (user_id, points, reason, key, created_at, thread_id, post_id,"
         " category_id, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (key) DO NOTHING RETURNING id",
-        entry.user_id, entry.points, entry.reason, entry.key, entry.created_at, entry.thread_id,
-        entry.post_id, entry.category_id, entry.note,
+        user_id, points, reason, key[:120], at, thread_id, post_id, category_id, note,
     )  # fmt: skip
     if not inserted:
         return None
-    entry.id = inserted[0]["id"]
+    entry = PointEntry(
+        id=inserted[0]["id"], user_id=user_id, points=points, reason=reason, key=key[:120],
+        created_at=at, thread_id=thread_id, post_id=post_id, category_id=category_id, note=note,
+    )  # fmt: skip
     if not points:
         await standing(user_id)
         return entry
@@ -466,18 +465,17 @@ async def award(
         return None
     from forum.notifications import service as notifications
 
-    row = BadgeAward(
-        badge=badge, user_id=user_id, key=key[:120], reason=reason[:300],
-        granted_by_id=granted_by, awarded_at=at, expires_at=expires_at,
-    )  # fmt: skip
     inserted = await db.fetch(
         "INSERT INTO badge_award (badge_id, user_id, key, reason, granted_by_id, awarded_at,"
         " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING id",
-        badge.id, user_id, row.key, row.reason, granted_by, at, expires_at,
+        badge.id, user_id, key[:120], reason[:300], granted_by, at, expires_at,
     )  # fmt: skip
-    if not inserted:
+    if not inserted:  # given already: every reply asks for the first-post badge
         return None
-    row.id = inserted[0]["id"]
+    row = BadgeAward(
+        id=inserted[0]["id"], badge=badge, user_id=user_id, key=key[:120], reason=reason[:300],
+        granted_by_id=granted_by, awarded_at=at, expires_at=expires_at,
+    )  # fmt: skip
     if not replaying.get():
         await notifications.notify({user_id: "badge"}, actor_id=granted_by, text=badge.name,
                                    url=f"/badges/{badge.slug}")  # fmt: skip

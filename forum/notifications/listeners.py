@@ -69,7 +69,10 @@ async def _reply_recipients(
                   if user not in muted and user != author_id}  # fmt: skip
     replies = [user for user, kind in recipients.items() if kind == "reply"]
     folded = await service.fold_replies(replies, thread.id)
-    return recipients, folded, await service.channels_of(recipients)
+    # The folded get no row, so only the others' channels are needed (and their account
+    # rows warmed for the turn: see channels_of); one unfolded since is read in the turn.
+    told = [user for user in recipients if user not in folded.users]
+    return recipients, folded, await service.channels_of(told)
 
 
 @events.prepares(events.PostCreated)

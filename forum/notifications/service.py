@@ -446,8 +446,8 @@ async def notify(
     recipients = {user: kind for user, kind in recipients.items() if user != actor_id}
     if not recipients:
         return 0
-    if channels is None or not recipients.keys() <= channels.keys():
-        channels = await channels_of(recipients)
+    if missing := [user for user in recipients if channels is None or user not in channels]:
+        channels = {**(channels or {}), **await channels_of(missing)}
     moment = now()
     rows = []
     for user_id, kind in recipients.items():
@@ -497,12 +497,15 @@ async def fold_replies(watchers: Iterable[int], thread_id: int) -> Folded:
     folded = Folded(set(), now())
     for start in range(0, len(watchers), FOLD_CHUNK):
         chunk = watchers[start : start + FOLD_CHUNK]
+        # Read those *without* one: after a thread's first post most watchers have one, and
+        # the few rows back cost less than hundreds.
         rows = await db.fetch(
-            "SELECT DISTINCT user_id FROM notification WHERE thread_id = ? AND read_at IS NULL"
-            f" AND kind = 'reply' AND user_id IN ({', '.join('?' * len(chunk))})",
-            thread_id, *chunk,
+            f"SELECT u.id FROM users u WHERE u.id IN ({', '.join('?' * len(chunk))})"
+            " AND NOT EXISTS (SELECT 1 FROM notification n WHERE n.thread_id = ?"
+            " AND n.read_at IS NULL AND n.kind = 'reply' AND n.user_id = u.id)",
+            *chunk, thread_id,
         )  # fmt: skip
-        folded.users.update(row["user_id"] for row in rows)
+        folded.users.update(set(chunk) - {row["id"] for row in rows})
     return folded
 
 

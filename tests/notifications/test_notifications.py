@@ -3,7 +3,14 @@
 from forum import events
 from forum.moderation import service as moderation
 from forum.notifications import service
-from forum.notifications.models import MUTED, TRACKING, WATCHING, Notification, ThreadWatch
+from forum.notifications.models import (
+    MUTED,
+    TRACKING,
+    WATCHING,
+    Notification,
+    Preference,
+    ThreadWatch,
+)
 from forum.threads import service as threads
 from forum.threads.models import Post
 from tests.conftest import (
@@ -187,10 +194,12 @@ async def test_a_watcher_who_reads_while_a_reply_is_being_written_still_hears_of
     member, other_member, monkeypatch
 ):
     """Who is told of a reply is read before its write turn. A watcher whose notification
-    counted as unread then, and who read it before the reply was written, is told anew."""
+    counted as unread then, and who read it before the reply was written, is told anew, as
+    they chose (their channels were not read with the others': they had nothing coming)."""
     thread = await make_thread(member, title="Battery drains overnight")
     await make_reply(thread, other_member, "Turn off the always-on display.")
     await _without_badges(member)
+    await Preference.create(user_id=member.id, channels={"reply": "email"})
     prepare = events.prepare
 
     async def member_reads_meanwhile(*args, **kwargs):
@@ -202,6 +211,7 @@ async def test_a_watcher_who_reads_while_a_reply_is_being_written_still_hears_of
     news = await make_reply(thread, other_member, "And the raise-to-wake gesture.")
     [unread] = await Notification.filter(user_id=member.id, read_at__isnull=True)
     assert (unread.kind, unread.post_id) == ("reply", news.id)
+    assert unread.email_due_at is not None
 
 
 async def test_how_each_watcher_hears_of_a_reply_is_read_before_its_write_turn(member):
