@@ -145,16 +145,17 @@ async def book(
     """Add a ledger row and move the member's total; nothing when the key is booked already.
     (A reply books one: each step here is one statement, inside the reply's write, and the
     model object is built only once the row is in, since building one costs as much.)"""
+    key = key[:120]
     inserted = await db.fetch(
         "INSERT INTO point_entry (user_id, points, reason, key, created_at, thread_id, post_id,"
         " category_id, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (key) DO NOTHING RETURNING id",
-        user_id, points, reason, key[:120], at, thread_id, post_id, category_id, note,
+        user_id, points, reason, key, at, thread_id, post_id, category_id, note,
     )  # fmt: skip
     if not inserted:
         return None
     entry = PointEntry(
-        id=inserted[0]["id"], user_id=user_id, points=points, reason=reason, key=key[:120],
+        id=inserted[0]["id"], user_id=user_id, points=points, reason=reason, key=key,
         created_at=at, thread_id=thread_id, post_id=post_id, category_id=category_id, note=note,
     )  # fmt: skip
     if not points:
@@ -465,15 +466,16 @@ async def award(
         return None
     from forum.notifications import service as notifications
 
+    key, reason = key[:120], reason[:300]
     inserted = await db.fetch(
         "INSERT INTO badge_award (badge_id, user_id, key, reason, granted_by_id, awarded_at,"
         " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING id",
-        badge.id, user_id, key[:120], reason[:300], granted_by, at, expires_at,
+        badge.id, user_id, key, reason, granted_by, at, expires_at,
     )  # fmt: skip
     if not inserted:  # given already: every reply asks for the first-post badge
         return None
     row = BadgeAward(
-        id=inserted[0]["id"], badge=badge, user_id=user_id, key=key[:120], reason=reason[:300],
+        id=inserted[0]["id"], badge=badge, user_id=user_id, key=key, reason=reason,
         granted_by_id=granted_by, awarded_at=at, expires_at=expires_at,
     )  # fmt: skip
     if not replaying.get():
