@@ -15,8 +15,10 @@ from html.parser import HTMLParser
 
 from markupsafe import escape
 
-# What `{{ 111*111 }}` and its cousins would print if any template language evaluated them.
-EVALUATED = "12321"
+# What `{{ 111111*111111 }}` and its cousins would print if any template language evaluated
+# them: a number no id or count on a page reaches (12321, from 111*111, once showed up on
+# the dashboard of a PostgreSQL run, whose ids run on across tests).
+EVALUATED = "12345654321"
 
 CORPUS: list[str] = [
     # Script elements, plain and disguised.
@@ -112,12 +114,12 @@ CORPUS: list[str] = [
     "```html\n<script>alert(1)</script>\n```",
     "`<img src=x onerror=alert(1)>`",
     # Template syntax: shown as typed, never evaluated.
-    "{{ 111*111 }}",
+    "{{ 111111*111111 }}",
     "{{ ''.__class__.__mro__[1].__subclasses__() }}",
-    "{% for x in range(3) %}{{ 111*111 }}{% endfor %}",
-    "${111*111}",
-    "#{111*111}",
-    "<%= 111*111 %>",
+    "{% for x in range(3) %}{{ 111111*111111 }}{% endfor %}",
+    "${111111*111111}",
+    "#{111111*111111}",
+    "<%= 111111*111111 %>",
     # Short ones, for fields of 20 characters (usernames).
     "<b onclick=x>u</b>",
     '"><svg onload=x>',

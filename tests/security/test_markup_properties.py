@@ -45,7 +45,7 @@ SCRIPTS = ["alert(1)", "alert`1`", "msgbox(1)", "PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB
 ENTITIES = ["&lt;", "&gt;", "&amp;", "&quot;", "&#39;", "&#60;", "&#x3C;", "&colon;", "&lpar;",
             "&rpar;", "&Tab;", "&NewLine;", "&#0;", "&#x0A;", "&"]  # fmt: skip
 SPECIALS = [
-    "hello", "{{ 111*111 }}", "${111*111}", "@ana", "www.evil.example",
+    "hello", "{{ 111111*111111 }}", "${111111*111111}", "@ana", "www.evil.example",
     "https://ok.example/a?b=1&c=2", "`code`", "**bold**", "<", ">", '"', "'", "`", "=", "/",
     "\n", "\n\n", "    ", "> ", "- ", "1. ", "# ", "|a|b|\n|-|-|",
 ]  # fmt: skip
