@@ -21,7 +21,9 @@ request those reads let on (at a million posts that stretched a reply's turn fro
 The writing connection runs its statements on the event loop's thread, not aiosqlite's: they
 all run within a write turn, where handing each to a thread and back, and waiting for the
 loop to come round to its result, made up most of the turn (a reply's went from 4.4 to 2.6
-ms). A long transaction still lets the loop run other work every few milliseconds.
+ms). A long transaction still lets the loop run other work every few milliseconds. Reading
+connections do the same with the statements that were quick the last times they ran (most:
+an indexed row or a few), and hand the others to their thread (_ReadingConnection).
 
 The WAL is copied back into the database (checkpointed) by a thread of each process, on a
 connection of its own, rather than by whichever commit crosses SQLite's limit: that copy and
@@ -86,6 +88,12 @@ RESTART_WAIT_MS = 50
 # Reading connections per process. Reads of pages the file cache has lost wait on the disk, which
 # serves several at once; more connections than this only add threads.
 READERS = 4
+# A read whose statement last took less than this (seconds, a slow time counting half as much
+# at each run after) runs on the event loop's thread: handing it to a thread and back cost more
+# than most reads (a reply's seven, 1 to 2 ms of CPU in 10).
+QUICK_READ = 0.002
+# Statements whose times are kept; past it they start again (lists of ? vary in length).
+QUICK_READ_STATEMENTS = 2000
 
 
 def writer_lock_path(database: str) -> str:
@@ -269,10 +277,42 @@ class _WriteConnection(ConnectionWrapper):
                 self.writer.release()
 
 
+class _ReadingConnection(aiosqlite.Connection):
+    """A reading connection that runs a statement at once on the event loop's thread when it
+    was quick the last times, and on its own thread otherwise (and the first time): a read
+    that waits on the disk or works long leaves the process's other requests to run."""
+
+    def __init__(self, connector: Any, times: dict[str, float]) -> None:
+        super().__init__(connector, iter_chunk_size=64)
+        self._times = times  # the process's: statement -> its decaying peak time (seconds)
+
+    async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        statement = args[0] if args and isinstance(args[0], str) else None
+        if statement is None:
+            return await super()._execute(fn, *args, **kwargs)
+        peak = self._times.get(statement)
+
+        def timed() -> Any:
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                took = time.perf_counter() - started
+                if len(self._times) >= QUICK_READ_STATEMENTS:
+                    self._times.clear()
+                self._times[statement] = max(took, (peak or 0.0) / 2)
+
+        if peak is not None and peak < QUICK_READ:
+            if not self._running or not self._connection:
+                raise ValueError("Connection closed")
+            return timed()
+        return await super()._execute(timed)
+
+
 class ReaderPool:
     """This process's reading connections (read-only), opened as reads need them, up to
-    `size`. Each runs its statements on a thread of its own, so reads of pages not in the file
-    cache go to the disk side by side: on one connection each waited for the one before."""
+    `size`. Each runs its slow statements on a thread of its own, so reads of pages not in the
+    file cache go to the disk side by side: on one connection each waited for the one before."""
 
     def __init__(
         self, open_reader: Callable[[], Awaitable[aiosqlite.Connection]], size: int
@@ -391,6 +431,7 @@ class ImmediateSqliteClient(SqliteClient):
         # An in-memory database is one connection's: it reads and writes on that one.
         self.writer: WriterLock | None = None if memory else WriterLock(file_path)
         self.readers = ReaderPool(self._open_reader, READERS)
+        self._read_times: dict[str, float] = {}  # see _ReadingConnection
         self._read_lock = asyncio.Lock()  # Tortoise's wrapper wants one; the pool queues reads
         self._checkpointer: Checkpointer | None = None
 
@@ -412,7 +453,7 @@ class ImmediateSqliteClient(SqliteClient):
         # reader fails loudly.
         settings = {k: v for k, v in self.pragmas.items() if k != "journal_mode"}
         return await self._open(
-            lambda connect: aiosqlite.Connection(connect, iter_chunk_size=64),
+            lambda connect: _ReadingConnection(connect, self._read_times),
             {**settings, "query_only": "ON"},
         )
 
