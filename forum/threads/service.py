@@ -825,10 +825,11 @@ async def rename_thread(thread: Thread, title: str) -> None:
     title = required_length(
         "title", " ".join(title.split()), minimum=TITLE_MIN, maximum=TITLE_MAX, label=_("Title")
     )
+    slug = thread_slug(title)
     await Thread.filter(id=thread.id).update(
-        title=title, slug=thread_slug(title), **_notice("renamed", thread.title)
+        title=title, slug=slug, **_notice("renamed", thread.title)
     )
-    thread.title, thread.slug = title, thread_slug(title)
+    thread.title, thread.slug = title, slug
 
 
 async def merge_threads(source: Thread, target: Thread) -> None:
