@@ -3,9 +3,10 @@
 The community of "Lumio", a made-up maker of earbuds, watches and a smart speaker, in English,
 Turkish and Russian: categories of every kind, curated tags on the threads, members with a long
 tail of activity (a few very active, most occasional) and some following categories and tags,
-threads with replies, likes, @mentions, quotes and accepted solutions, spread over the past six
-months. From LONG_THREAD_SCALE posts on, a few long-running threads ("Post your Lumio
-collection") of 5,000 posts or more.
+threads with replies, likes, @mentions, quotes and accepted solutions, ideas with members'
+votes and, where the team answered, a status, spread over the past six months. From
+LONG_THREAD_SCALE posts on, a few long-running threads ("Post your Lumio collection") of 5,000
+posts or more.
 
 Rows are written with raw multi-row INSERTs and explicit ids, not through the service verbs or
 model instances, so a million posts take minutes rather than hours. Everything a verb would have
@@ -45,6 +46,7 @@ from forum.accounts import service as accounts
 from forum.accounts.models import User
 from forum.advocacy import service as advocacy
 from forum.events import Event
+from forum.ideas.models import Idea, IdeaStatusChange, IdeaVote
 from forum.notifications.models import TRACKING, WATCHING, CategoryWatch, TagWatch
 from forum.search import service as search
 from forum.site import models as site
@@ -1720,6 +1722,9 @@ class Batch:
     likes: list[tuple]
     thread_tags: list[tuple]
     events: list[EventRow]
+    ideas: list[tuple]
+    idea_votes: list[tuple]
+    idea_statuses: list[tuple]
 
 
 class Writer:
@@ -1738,6 +1743,9 @@ class Writer:
         self.posts: list[tuple] = []
         self.likes: list[tuple] = []
         self.thread_tags: list[tuple] = []
+        self.ideas: list[tuple] = []
+        self.idea_votes: list[tuple] = []
+        self.idea_statuses: list[tuple] = []
         # Every action, for the activity log; written in time order as batches are taken.
         self.events: list[EventRow] = []
         self.totals = Totals()
@@ -1964,6 +1972,8 @@ class Writer:
             int(count * rng.uniform(6, 25) + thread_likes * 3 + rng.randint(5, 60)), plan.pinned,
             solution_post_id, solution or None, first_reply, first_staff, " ".join(tags),
         ))  # fmt: skip
+        if self.categories[plan.route].kind == "ideas":
+            self.idea(plan, thread_id, category_id, written, times)
         self.category_counts[category_id] += 1
         self.category_posts[category_id] += count
         totals = self.totals
@@ -1976,6 +1986,36 @@ class Writer:
         if plan.long:
             totals.long.append(count)
 
+    def idea(
+        self, plan: Plan, thread_id: int, category_id: int, written: list[Written],
+        times: list[datetime],
+    ) -> None:  # fmt: skip
+        """The idea's row, as the service keeps it: members' votes over the days after it was
+        posted, and where the team answered it, the status it gave then ("thanks, passed on"
+        or "on our roadmap")."""
+        rng, now = self.rng, self.now
+        author = written[0].author
+        voters: set[Member] = set()
+        for _ in range(_lognormal_count(rng, 1.6, 1.0)):
+            pool = "all" if rng.random() < 0.15 else plan.lang
+            voted_at = min(now, times[0] + timedelta(seconds=60 + rng.expovariate(1 / 259200)))
+            voter = self.crowd.pick(pool, voted_at, voters | {author})
+            if voter is None:
+                break
+            voters.add(voter)
+            voter.seen(voted_at)
+            self.idea_votes.append((thread_id, voter.id, voted_at))
+        status, status_at = "", None
+        staff = next(
+            ((item.author, moment) for item, moment in zip(written[1:], times[1:], strict=True)
+             if item.author.role != "member"), None,
+        )  # fmt: skip
+        if staff is not None:
+            actor, status_at = staff
+            status = rng.choice(("under_review", "planned"))
+            self.idea_statuses.append((thread_id, status, actor.id, status_at))
+        self.ideas.append((thread_id, category_id, len(voters), status, status_at))
+
     def take(self, watermark: datetime | None) -> Batch:
         """The rows written so far, and of the events those before `watermark`: threads are
         written in the order they start, so every event still to come is at or after the
@@ -1985,9 +2025,13 @@ class Writer:
         cut = (
             len(events) if watermark is None else bisect.bisect_left(events, watermark, key=_MOMENT)
         )
-        batch = Batch(self.threads, self.posts, self.likes, self.thread_tags, events[:cut])
+        batch = Batch(
+            self.threads, self.posts, self.likes, self.thread_tags, events[:cut], self.ideas,
+            self.idea_votes, self.idea_statuses,
+        )  # fmt: skip
         self.events = events[cut:]
         self.threads, self.posts, self.likes, self.thread_tags = [], [], [], []
+        self.ideas, self.idea_votes, self.idea_statuses = [], [], []
         return batch
 
 
@@ -2041,6 +2085,9 @@ LIKE_COLUMNS = ("post_id", "user_id", "created_at")
 THREAD_TAG_COLUMNS = ("thread_id", "tag_id", "last_posted_at")
 EVENT_COLUMNS = ("created_at", "kind", "actor_id", "data")
 WATCH_COLUMNS = ("user_id", "level")
+IDEA_COLUMNS = ("id", "category_id", "vote_count", "status", "status_at")
+IDEA_VOTE_COLUMNS = ("idea_id", "user_id", "created_at")
+IDEA_STATUS_COLUMNS = ("idea_id", "status", "actor_id", "created_at")
 
 
 class Sink:
@@ -2058,6 +2105,9 @@ class Sink:
         self.events = Table(Event, EVENT_COLUMNS, dialect)
         self.category_watches = Table(CategoryWatch, ("category_id", *WATCH_COLUMNS), dialect)
         self.tag_watches = Table(TagWatch, ("tag_id", *WATCH_COLUMNS), dialect)
+        self.ideas = Table(Idea, IDEA_COLUMNS, dialect)
+        self.idea_votes = Table(IdeaVote, IDEA_VOTE_COLUMNS, dialect)
+        self.idea_statuses = Table(IdeaStatusChange, IDEA_STATUS_COLUMNS, dialect)
 
     async def insert(self, table: Table, rows: list[tuple]) -> None:
         if rows:
@@ -2070,6 +2120,9 @@ class Sink:
         await self.insert(self.likes, batch.likes)
         await self.insert(self.thread_tags, batch.thread_tags)
         await self.insert(self.events, batch.events)
+        await self.insert(self.ideas, batch.ideas)
+        await self.insert(self.idea_votes, batch.idea_votes)
+        await self.insert(self.idea_statuses, batch.idea_statuses)
 
     async def last_seen(self, moments: list[tuple[datetime, int]]) -> None:
         first, second = ("?", "?") if self.dialect == "sqlite" else ("$1", "$2")

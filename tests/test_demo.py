@@ -15,6 +15,7 @@ from forum import db, demo, markup
 from forum.accounts import service as accounts
 from forum.accounts.models import User
 from forum.events import Event
+from forum.ideas.models import Idea, IdeaStatusChange, IdeaVote
 from forum.interests import service as interests
 from forum.moderation import service as moderation
 from forum.notifications.models import CategoryWatch, TagWatch
@@ -86,6 +87,23 @@ async def assert_consistent() -> None:
     for category in await Category.all():
         assert category.thread_count == category_threads[category.id], category.name
         assert category.post_count == category_posts[category.id], category.name
+
+    # Ideas as the service keeps them: a row for every thread of an ideas category, its count
+    # its votes (never the author's own), its status the last one the team gave.
+    ideas = {idea.id: idea for idea in await Idea.all()}
+    in_ideas = await Thread.filter(category__kind="ideas").values_list("id", "author_id")
+    assert set(ideas) == {thread_id for thread_id, _ in in_ideas}
+    authors = dict(in_ideas)
+    votes = await IdeaVote.all().values_list("idea_id", "user_id")
+    assert all(user_id != authors[idea_id] for idea_id, user_id in votes)
+    assert len(set(votes)) == len(votes)
+    counted = Counter(idea_id for idea_id, _ in votes)
+    assert all(idea.vote_count == counted[idea.id] for idea in ideas.values())
+    last = {c.idea_id: c for c in await IdeaStatusChange.all().order_by("created_at", "id")}
+    for idea in ideas.values():
+        change = last.get(idea.id)
+        assert (idea.status, idea.status_at) == ((change.status, change.created_at) if change
+                                                 else ("", None))  # fmt: skip
 
 
 def test_every_language_has_the_same_pools_and_a_fix_for_every_question():
@@ -169,6 +187,7 @@ async def test_demo_fills_an_empty_database_with_a_community(community):
     solved = await Thread.filter(solution_post_id__not_isnull=True).select_related("category")
     assert solved and all(thread.category.kind == "support" for thread in solved)
     assert await Like.all().count() > SCALE / 4
+    assert await IdeaVote.all().count() > await Idea.all().count()
 
     await assert_consistent()
 
@@ -232,6 +251,12 @@ async def test_home_thread_and_profile_pages_show_the_community(community, clien
     last_reply = await Post.get(thread_id=busy.id, number=min(busy.post_count, 20))
     assert last_reply.html in page.text
 
+    # An ideas category lists its ideas with their votes, the most voted first.
+    voted = await Idea.all().order_by("-vote_count", "id").first()
+    ideas = await client.get((await Category.get(id=voted.category_id)).url + "?sort=votes")
+    assert ideas.status_code == 200
+    assert f"{voted.vote_count} votes" in ideas.text
+
     top = Counter(await Post.all().values_list("author_id", flat=True)).most_common(1)[0][0]
     member = await User.get(id=top)
     profile = await client.get(member.url)
@@ -245,6 +270,8 @@ async def test_ten_thousand_posts_have_a_long_thread_tags_followers_and_a_search
     assert await demo.run(scale=10_000) == 0
     assert "1 long, of 5" in capsys.readouterr().out
     await assert_consistent()
+    # Where the team answered an idea, it gave it a status then.
+    assert {"under_review", "planned"} <= set(await Idea.all().values_list("status", flat=True))
 
     # The long thread a benchmark pages through: numbered 1..N without gaps, counted right.
     (big,) = await Thread.filter(post_count__gte=5_000)
